@@ -1,0 +1,113 @@
+// The estate file: the simulated Azure the emulator serves (see ../shared/docs/estate-format.md).
+// These are the types after validation and defaulting; the validator lives beside them.
+
+export type LockLevel = 'CanNotDelete' | 'ReadOnly';
+export interface LockSpec { name: string; level: LockLevel; notes?: string }
+
+export type PowerState = 'running' | 'stopped' | 'deallocated' | 'starting' | 'stopping';
+export type ProvisioningState = 'Succeeded' | 'Failed' | 'Updating' | 'Deleting' | 'Creating';
+
+export interface ExtensionSpec {
+  name: string;
+  publisher: string;
+  type: string;
+  provisioningState: ProvisioningState;
+  typeHandlerVersion?: string;
+}
+
+export interface VirtualMachineSpec {
+  name: string;
+  os: 'Windows' | 'Linux';
+  powerState: PowerState;
+  provisioningState: ProvisioningState;
+  agent: { status: 'Ready' | 'NotReady'; version: string };
+  outboundConnectivity: boolean;
+  tags: Record<string, string>;
+  locks: LockSpec[];
+  extensions: ExtensionSpec[];
+  location?: string;
+}
+
+export interface RestorePointSpec { name: string; timeCreated: string }
+
+export interface RestorePointCollectionSpec {
+  name: string;
+  sourceVmId: string;
+  /** Always an explicit list after loading (a count in the file is expanded). */
+  restorePoints: RestorePointSpec[];
+  locks: LockSpec[];
+  location?: string;
+}
+
+export interface ProtectedItemSpec { vmId: string; policy: string }
+
+export interface JobErrorDetail {
+  errorCode?: number | string;
+  errorTitle?: string;
+  errorString?: string;
+  recommendations?: string[];
+}
+
+export interface JobSpec {
+  name: string;
+  vmId: string;
+  operation: string;
+  status: 'InProgress' | 'Completed' | 'Failed' | 'CompletedWithWarnings' | 'Cancelled' | 'Cancelling';
+  startTime: string;
+  endTime?: string;
+  errorDetails?: JobErrorDetail[];
+  /** Anything else the estate wants served verbatim under properties.extendedInfo. */
+  extendedInfo?: Record<string, unknown>;
+}
+
+export interface VaultSpec {
+  name: string;
+  location?: string;
+  protectedItems: ProtectedItemSpec[];
+  jobs: JobSpec[];
+}
+
+export interface ResourceGroupSpec {
+  name: string;
+  location: string;
+  tags: Record<string, string>;
+  locks: LockSpec[];
+  virtualMachines: VirtualMachineSpec[];
+  restorePointCollections: RestorePointCollectionSpec[];
+  vaults: VaultSpec[];
+}
+
+export interface SubscriptionSpec {
+  id: string;
+  displayName: string;
+  locks: LockSpec[];
+  resourceGroups: ResourceGroupSpec[];
+}
+
+export interface FaultSpec {
+  method?: string;
+  /** Glob over the request path (`*` matches any run of characters), case-insensitive. */
+  path: string;
+  status?: number;
+  /** `reset` drops the connection; `slow` delays the response by delayMs. */
+  kind?: 'status' | 'reset' | 'slow';
+  delayMs?: number;
+  retryAfterSeconds?: number;
+  times?: number;
+  probability?: number;
+  errorCode?: string;
+}
+
+export interface SimulationSpec {
+  latencyMs: number | { min: number; max: number };
+  throttling: 'off' | 'arm';
+  backupDurationSeconds: number;
+  faults: FaultSpec[];
+}
+
+export interface Estate {
+  now?: string;
+  tenantId?: string;
+  subscriptions: SubscriptionSpec[];
+  simulation: SimulationSpec;
+}

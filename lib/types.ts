@@ -1,0 +1,118 @@
+// Shared vocabulary of the engine. The names in ActionKind and the shape of RunReport are the
+// output contract (`--output json`, HTTP API, ledger): change them only with schemaVersion.
+
+/** Write actions the engine may perform. Nothing else is ever written. */
+export type ActionKind = 'remove-snapshot-extension' | 'delete-restore-point-collection' | 'trigger-backup';
+export const ACTION_KINDS: readonly ActionKind[] = [
+  'remove-snapshot-extension',
+  'delete-restore-point-collection',
+  'trigger-backup',
+];
+
+/** How far the engine may go on its own for a catalogue entry. */
+export type AutomationClass = 'auto' | 'opt-in' | 'report-only';
+
+export type RunMode = 'plan' | 'apply';
+
+/** One piece of evidence a classification rests on: where it came from and what it said. */
+export interface Signal {
+  source: 'errorCode' | 'errorTitle' | 'errorString' | 'dynamicErrorMessage' | 'recommendation' | 'alert' | 'tasksList' | 'propertyBag';
+  value: string;
+  /** What the signal matched: a symbolic code, a numeric code or a message pattern (with its language). */
+  matched?: { by: 'symbolic' | 'numeric' | 'message'; code: string; language?: string };
+}
+
+export interface Classification {
+  /** Canonical symbolic code (e.g. `ExtensionOperationFailed`), or `Unclassified`. */
+  code: string;
+  signals: Signal[];
+  /** Automation class of the catalogue entry; `report-only` for Unclassified. */
+  automation: AutomationClass;
+  docUrl?: string;
+  /** When signals pointed at more than one code. */
+  conflicting?: string[];
+}
+
+export type ActionStatus = 'proposed' | 'applied' | 'skipped' | 'blocked' | 'failed';
+
+export interface PlannedAction {
+  kind: ActionKind;
+  /** ARM resource id the write targets (for trigger-backup: the protected item id). */
+  target: string;
+  method: 'DELETE' | 'POST';
+  /** Human sentence: why this write fixes the failure. */
+  reason: string;
+  evidence: Record<string, unknown>;
+  status?: ActionStatus;
+  /** Why an action was skipped/blocked/failed, when it was. */
+  detail?: string;
+  /** Set after apply: ARM job id for trigger-backup, operation result for deletes. */
+  result?: Record<string, unknown>;
+}
+
+export type FindingKind =
+  | 'agent-not-ready'
+  | 'agent-outdated'
+  | 'vm-not-running'
+  | 'no-outbound-connectivity'
+  | 'lock-blocks-cleanup'
+  | 'restore-point-limit'
+  | 'backup-in-progress'
+  | 'already-recovered'
+  | 'unclassified-error'
+  | 'conflicting-signals'
+  | 'report-only-error'
+  | 'out-of-scope'
+  | 'opted-out'
+  | 'extension-missing'
+  | 'extension-failed'
+  | 'vm-not-found'
+  | 'ambiguous-target'
+  | 'guardrail'
+  | 'cooldown'
+  | 'kill-switch'
+  | 'lease-held'
+  | 'precondition-changed'
+  | 'action-failed'
+  | 'verification'
+  | 'read-failed';
+
+export interface Finding {
+  kind: FindingKind;
+  message: string;
+  evidence: Record<string, unknown>;
+  docUrl?: string;
+  /** The exact next step for a human, when the engine will not act. */
+  nextStep?: string;
+}
+
+export type VerificationOutcome = 'resolved' | 'escalated' | 'pending';
+
+export interface Verification {
+  outcome: VerificationOutcome;
+  jobId?: string;
+  status?: string;
+  failureCode?: string;
+}
+
+export interface PlanItem {
+  vmId: string;
+  jobId: string;
+  vaultId?: string;
+  protectedItemId?: string;
+  failure: { code: string; signals: Signal[]; automation?: AutomationClass; docUrl?: string };
+  actions: PlannedAction[];
+  findings: Finding[];
+  verification?: Verification;
+}
+
+export interface RunReport {
+  schemaVersion: 1;
+  mode: RunMode;
+  runId: string;
+  startedAt: string;
+  finishedAt: string;
+  items: PlanItem[];
+  /** Counts for a glance: items, writes by kind, findings by kind, verification outcomes. */
+  summary: Record<string, number>;
+}
