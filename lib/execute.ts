@@ -1,0 +1,246 @@
+// Applies one VM's plan under the guardrails. Actions run strictly in order; each is re-checked
+// (allowed kind, per-kind cap, preconditions re-read from ARM, kill switch) just before its write,
+// and the first step that does not succeed stops the rest of that VM's plan.
+
+import type { Settings } from './config';
+import type { Ledger } from './ledger';
+import type { Logger } from './log';
+import {
+  actionAllowedFinding,
+  attemptsFinding,
+  ATTEMPT_STARTED,
+  isThrottled,
+  killSwitchFinding,
+  leaseTtlMs,
+  RunBudget,
+  scopeFinding,
+} from './guardrails';
+import type { Finding, PlanItem, PlannedAction, Verification } from './types';
+
+/** What execute needs from an action implementation (lib/actions); the engine adapts ACTIONS to it. */
+export interface ActionRunner {
+  /** Re-reads ARM; returns why the write must not happen now, or undefined when it may. */
+  preconditions(action: PlannedAction, item: PlanItem): Promise<string | undefined>;
+  /** Performs the write and waits for its long-running operation; returns what the write produced. */
+  apply(action: PlannedAction, item: PlanItem): Promise<Record<string, unknown>>;
+}
+
+export interface ExecuteContext {
+  runId: string;
+  settings: Settings;
+  ledger: Ledger;
+  budget: RunBudget;
+  runner: ActionRunner;
+  log: Logger;
+  now: () => Date;
+  /** Called after a Backup Now succeeded, with what its apply returned. */
+  verify?: (action: PlannedAction, item: PlanItem) => Promise<Verification>;
+  /** Progress hook: one call per write attempted (tests flip the kill switch from here). */
+  onWrite?: (action: PlannedAction, item: PlanItem) => void | Promise<void>;
+}
+
+function skipRest(actions: PlannedAction[], from: number, detail: string): void {
+  for (let i = from; i < actions.length; i++) {
+    const a = actions[i];
+    if (a.status === undefined || a.status === 'proposed') {
+      a.status = 'skipped';
+      a.detail = detail;
+    }
+  }
+}
+
+function describeError(err: unknown): { code?: string; message: string; statusCode?: number } {
+  const e = err as { code?: unknown; message?: unknown; statusCode?: unknown };
+  return {
+    code: typeof e?.code === 'string' ? e.code : undefined,
+    statusCode: typeof e?.statusCode === 'number' ? e.statusCode : undefined,
+    message: typeof e?.message === 'string' ? e.message : String(err),
+  };
+}
+
+async function recordActions(ctx: ExecuteContext, item: PlanItem): Promise<void> {
+  for (const a of item.actions) {
+    try {
+      await ctx.ledger.recordWrite(ctx.runId, item.vmId, a);
+    } catch (err) {
+      ctx.log.error('ledger: could not record write outcome', { action: a.kind, target: a.target, err });
+    }
+  }
+}
+
+/**
+ * Runs the item's actions (mutating their status/detail/result and the item's findings and
+ * verification). Never throws for an ARM failure: a failed or blocked step is part of the result.
+ */
+export async function executeItem(item: PlanItem, ctx: ExecuteContext): Promise<PlanItem> {
+  const log = ctx.log.child({ vmId: item.vmId, jobId: item.jobId });
+  const pending = item.actions.filter((a) => a.status === undefined || a.status === 'proposed');
+  if (pending.length === 0) return item;
+
+  const stopAll = async (finding: Finding, detail: string): Promise<PlanItem> => {
+    item.findings.push(finding);
+    skipRest(item.actions, 0, detail);
+    log.warn(`guardrail: ${finding.message}`, { finding: finding.kind });
+    await recordActions(ctx, item);
+    return item;
+  };
+
+  const scope = scopeFinding(item.vmId, ctx.settings);
+  if (scope) return stopAll(scope, `not run: ${scope.message}`);
+
+  const attempts = await attemptsFinding(ctx.ledger, item.vmId, ctx.now(), ctx.settings);
+  if (attempts) {
+    if (attempts.escalate) item.verification = { outcome: 'escalated', failureCode: item.failure.code };
+    return stopAll(attempts.finding, `not run: ${attempts.finding.message}`);
+  }
+
+  const cap = ctx.budget.claimVm(item.vmId);
+  if (cap) return stopAll(cap, `not run: ${cap.message}`);
+
+  const lease = await ctx.ledger.acquireLease(item.vmId, ctx.runId, leaseTtlMs(ctx.settings));
+  if (!lease) {
+    return stopAll(
+      {
+        kind: 'lease-held',
+        message: 'Another run holds the lease on this VM; this run leaves it alone.',
+        evidence: { vmId: item.vmId, runId: ctx.runId },
+        nextStep: 'Nothing to do: the run holding the lease works on this VM.',
+      },
+      'not run: another run holds the lease on this VM',
+    );
+  }
+
+  let attemptRecorded = false;
+  let attemptOutcome = 'failed';
+  try {
+    const actions = item.actions;
+    for (let i = 0; i < actions.length; i++) {
+      const action = actions[i];
+      if (action.status !== undefined && action.status !== 'proposed') continue;
+      const block = (finding: Finding, status: 'blocked' | 'failed' = 'blocked'): void => {
+        action.status = status;
+        action.detail = finding.message;
+        item.findings.push(finding);
+        skipRest(actions, i + 1, `skipped: the earlier step ${action.kind} was ${status}`);
+        log.warn(`${action.kind} ${status}: ${finding.message}`, { action: action.kind, target: action.target });
+      };
+
+      const notAllowed = actionAllowedFinding(action.kind, ctx.settings);
+      if (notAllowed) {
+        block(notAllowed);
+        attemptOutcome = 'blocked';
+        break;
+      }
+      const reason = await ctx.runner.preconditions(action, item).catch((err: unknown) => {
+        if (isThrottled(err)) throw err;
+        return `could not re-read the preconditions: ${describeError(err).message}`;
+      });
+      if (reason !== undefined) {
+        block({
+          kind: 'precondition-changed',
+          message: `${action.kind} not run: ${reason}`,
+          evidence: { action: action.kind, target: action.target },
+        });
+        attemptOutcome = 'blocked';
+        break;
+      }
+      const overCap = ctx.budget.claimWrite(action.kind);
+      if (overCap) {
+        block(overCap);
+        attemptOutcome = 'blocked';
+        break;
+      }
+      // Last check before the write: the kill switch may have been flipped while we read ARM.
+      const killed = await killSwitchFinding(ctx.settings, ctx.ledger);
+      if (killed) {
+        block(killed);
+        attemptOutcome = 'kill-switch';
+        break;
+      }
+
+      if (!attemptRecorded) {
+        await ctx.ledger.recordAttempt(item.vmId, { runId: ctx.runId, jobId: item.jobId, at: ctx.now(), outcome: ATTEMPT_STARTED });
+        attemptRecorded = true;
+      }
+      try {
+        log.info(`${action.kind}: ${action.method} ${action.target}`, { action: action.kind, target: action.target });
+        action.result = await ctx.runner.apply(action, item);
+        action.status = 'applied';
+        await ctx.onWrite?.(action, item);
+      } catch (err) {
+        const e = describeError(err);
+        if (isThrottled(err)) {
+          block(
+            {
+              kind: 'action-failed',
+              message: `${action.kind} throttled by ARM, retry later (${e.message})`,
+              evidence: { action: action.kind, target: action.target, throttled: true },
+              nextStep: 'Nothing to do: a later run retries once the ARM budget has refilled.',
+            },
+            'failed',
+          );
+          attemptOutcome = 'throttled';
+        } else {
+          block(
+            {
+              kind: 'action-failed',
+              message: `${action.kind} failed: ${e.code ? `${e.code}: ` : ''}${e.message}`,
+              evidence: { action: action.kind, target: action.target, code: e.code, statusCode: e.statusCode },
+              nextStep: `Look at ${action.target} in the portal; the remediator stopped this VM's plan here.`,
+            },
+            'failed',
+          );
+          attemptOutcome = 'failed';
+        }
+        break;
+      }
+
+      if (action.kind === 'trigger-backup' && ctx.verify) {
+        const verification = await ctx.verify(action, item);
+        item.verification = verification;
+        attemptOutcome = verification.outcome;
+        if (verification.outcome === 'escalated') {
+          item.findings.push({
+            kind: 'verification',
+            message: `The backup triggered after the fix failed again${verification.failureCode ? ` (${verification.failureCode})` : ''}; a human must look.`,
+            evidence: { backupJobId: verification.jobId, status: verification.status, failureCode: verification.failureCode },
+            nextStep: 'Follow the documented steps for the new failure code; automation did not clear it.',
+          });
+        } else if (verification.outcome === 'pending') {
+          item.findings.push({
+            kind: 'verification',
+            message: 'The triggered backup is still running; the next run verifies it instead of triggering again.',
+            evidence: { backupJobId: verification.jobId, status: verification.status },
+          });
+        }
+      } else {
+        attemptOutcome = 'applied';
+      }
+    }
+  } catch (err) {
+    // Only throttling escapes the loop above (from precondition reads): stop this VM, not the run.
+    const e = describeError(err);
+    const current = item.actions.find((a) => a.status === undefined || a.status === 'proposed');
+    if (current) {
+      current.status = 'failed';
+      current.detail = `throttled by ARM, retry later (${e.message})`;
+    }
+    skipRest(item.actions, 0, 'skipped: throttled by ARM, retry later');
+    item.findings.push({
+      kind: isThrottled(err) ? 'action-failed' : 'read-failed',
+      message: isThrottled(err) ? `Throttled by ARM, retry later (${e.message})` : `Reading ARM failed: ${e.message}`,
+      evidence: { throttled: isThrottled(err), code: e.code, statusCode: e.statusCode },
+    });
+    attemptOutcome = isThrottled(err) ? 'throttled' : 'failed';
+  } finally {
+    if (attemptRecorded) {
+      const jobId = item.verification?.jobId ?? item.jobId;
+      await ctx.ledger
+        .recordAttempt(item.vmId, { runId: ctx.runId, jobId, at: ctx.now(), outcome: attemptOutcome })
+        .catch((err: unknown) => log.error('ledger: could not record attempt outcome', { err }));
+    }
+    await recordActions(ctx, item);
+    await ctx.ledger.releaseLease(lease).catch((err: unknown) => log.error('ledger: could not release lease', { err }));
+  }
+  return item;
+}

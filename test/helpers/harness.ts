@@ -1,0 +1,112 @@
+// End-to-end harness: one Azurite per test file, and per test a fresh emulator loaded with the
+// test's own estate, a ledger with its own table prefix and an ArmContext of real SDK clients
+// talking HTTPS to the emulator. Runs use the emulator's simulated clock, and verification waits
+// advance that clock instead of sleeping.
+
+import { start as startEmulator, type Emulator } from '../../emulator/index';
+import { staticTokenCredential } from '../../emulator/credential';
+import { createArmContext, type ArmContext } from '../../lib/arm/clients';
+import { DEFAULT_SETTINGS, type Settings } from '../../lib/config';
+import { runRemediation, type RunOptions } from '../../lib/engine';
+import { createLedger, type Ledger } from '../../lib/ledger';
+import { createLogger, memorySink, type MemorySink } from '../../lib/log';
+import type { RunReport } from '../../lib/types';
+import { useAzurite, uniquePrefix } from './azurite';
+
+export interface Env {
+  emu: Emulator;
+  arm: ArmContext;
+  ledger: Ledger;
+  logs: MemorySink;
+  settings: Settings;
+  /** Runs the engine over the estate's subscriptions with this env's settings (overridable). */
+  run(mode: 'plan' | 'apply', extra?: Partial<RunOptions> & { settings?: Partial<Settings> }): Promise<RunReport>;
+  /** State-changing ARM requests since the last reset (the emulator's own definition). */
+  writes(): { method: string; path: string; status: number }[];
+}
+
+export interface HarnessOptions {
+  settings?: Partial<Settings>;
+}
+
+/** Subscription ids of a raw estate, for the run's scope. */
+function subscriptionsOf(estate: unknown): string[] {
+  const subs = (estate as { subscriptions?: { id: string }[] }).subscriptions ?? [];
+  return subs.map((s) => s.id);
+}
+
+/**
+ * Call at file level. Returns `env(estate)` to build an environment inside a test; everything it
+ * starts is stopped after that test (and Azurite after the file).
+ */
+export function useHarness(): (estate: unknown, opts?: HarnessOptions) => Promise<Env> {
+  const azurite = useAzurite();
+  const started: Emulator[] = [];
+  afterEach(async () => {
+    while (started.length > 0) await started.pop()!.stop();
+  });
+
+  return async (estate, opts = {}) => {
+    const emu = await startEmulator({ estate, port: 0 });
+    started.push(emu);
+    const arm = createArmContext({
+      endpoint: emu.endpoint,
+      credential: staticTokenCredential(),
+      ca: emu.ca,
+      retry: { maxRetries: 3, retryDelayInMs: 5, maxRetryDelayInMs: 50 },
+      lroPollIntervalMs: 1,
+    });
+    const ledger = await createLedger({ connectionString: azurite().connectionString, prefix: uniquePrefix('e2e') });
+    const logs = memorySink();
+    const settings: Settings = {
+      ...DEFAULT_SETTINGS,
+      subscriptions: subscriptionsOf(estate),
+      armEndpoint: emu.endpoint,
+      ...opts.settings,
+    };
+    const env: Env = {
+      emu,
+      arm,
+      ledger,
+      logs,
+      settings,
+      run: (mode, extra = {}) => {
+        const { settings: overrides, ...rest } = extra;
+        const runSettings: Settings = { ...settings, ...overrides, mode: mode === 'apply' ? 'apply' : 'dry-run' };
+        return runRemediation({
+          mode,
+          scope: { subscriptions: runSettings.subscriptions },
+          settings: runSettings,
+          arm,
+          ledger,
+          log: createLogger(logs, {}, () => emu.clock.now()),
+          trigger: 'cli',
+          now: () => emu.clock.now(),
+          verifyWait: async (ms: number) => emu.clock.advance(ms),
+          ...rest,
+        });
+      },
+      writes: () => emu.requests.writes().map((r) => ({ method: r.method, path: r.path, status: r.status })),
+    };
+    return env;
+  };
+}
+
+/** Canonical ARM ids used by the estates in the tests. */
+export const ids = {
+  vm: (sub: string, rg: string, name: string) =>
+    `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachines/${name}`,
+  extension: (sub: string, rg: string, vm: string, ext: string) =>
+    `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachines/${vm}/extensions/${ext}`,
+  collection: (sub: string, rg: string, name: string) =>
+    `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Compute/restorePointCollections/${name}`,
+  vault: (sub: string, rg: string, name: string) =>
+    `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.RecoveryServices/vaults/${name}`,
+  protectedItem: (sub: string, rg: string, vault: string, vmRg: string, vm: string) =>
+    `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.RecoveryServices/vaults/${vault}/backupFabrics/Azure/protectionContainers/IaasVMContainer;iaasvmcontainerv2;${vmRg};${vm}/protectedItems/VM;iaasvmcontainerv2;${vmRg};${vm}`,
+};
+
+/** Ids compare case-insensitively in ARM; tests compare that way too. */
+export function lc(s: string): string {
+  return s.toLowerCase();
+}
