@@ -1,0 +1,331 @@
+// The pipeline for one run: discover → classify → diagnose → plan → (apply: execute → verify) →
+// record. This is the only module that calls the stages in order; each stage only sees its inputs.
+
+import { randomUUID } from 'node:crypto';
+import pLimit from 'p-limit';
+import type { ArmContext } from './arm/clients';
+import { parseProtectedItemId, parseVaultId } from './arm/ids';
+import { ACTIONS } from './actions';
+import { catalogueEntry } from './catalogue';
+import { classify } from './classify';
+import type { Settings } from './config';
+import { createDiagnoser } from './diagnose';
+import { discoverFailures } from './discover';
+import { executeItem, type ActionRunner } from './execute';
+import { isThrottled, RunBudget } from './guardrails';
+import type { Ledger } from './ledger';
+import { silentLogger, type Logger } from './log';
+import { planItem } from './plan';
+import type { Finding, PlanItem, PlannedAction, RunMode, RunReport, Verification } from './types';
+import { verifyBackup } from './verify';
+
+export interface RunScope {
+  subscriptions?: string[];
+  vaultId?: string;
+  vmId?: string;
+  jobId?: string;
+}
+
+export interface RunOptions {
+  mode: RunMode;
+  scope: RunScope;
+  since?: Date;
+  settings: Settings;
+  arm: ArmContext;
+  ledger: Ledger;
+  log?: Logger;
+  runId?: string;
+  trigger?: 'cli' | 'timer' | 'eventgrid' | 'alert' | 'http' | 'queue';
+  onProgress?: (message: string) => void;
+  /** The run's clock. Default: real time. Against the in-process emulator pass its simulated clock. */
+  now?: () => Date;
+  /** How verification waits between polls (default: a real timer); tests advance the simulated clock. */
+  verifyWait?: (ms: number) => Promise<void>;
+  /** Poll interval while verifying a triggered backup. Default 30 s. */
+  verifyPollIntervalMs?: number;
+  /** Called after each successful write (tests use it to flip the kill switch between writes). */
+  onWrite?: (action: PlannedAction, item: PlanItem) => void | Promise<void>;
+}
+
+/** The scope a run covers: explicit scope first, else the configured subscriptions. */
+function resolveScope(opts: Pick<RunOptions, 'scope' | 'settings'>): RunScope {
+  const s = opts.scope ?? {};
+  if (s.vmId || s.vaultId || s.jobId || (s.subscriptions && s.subscriptions.length > 0)) return s;
+  return { ...s, subscriptions: opts.settings.subscriptions };
+}
+
+/** The failed job discovery hands us: every field the stages after it need. */
+type Candidate = Parameters<ReturnType<typeof createDiagnoser>['diagnose']>[0];
+
+/** Adapts lib/actions' implementations to the executor's view of an action. */
+function actionRunner(arm: ArmContext, settings: Settings, now: () => Date): ActionRunner {
+  return {
+    async preconditions(action, item) {
+      const impl = ACTIONS[action.kind];
+      const check = await impl.preconditions(arm, action, { item, settings, now: now() });
+      return check.ok ? undefined : check.reason;
+    },
+    async apply(action, item) {
+      const impl = ACTIONS[action.kind];
+      return impl.apply(arm, action, { item, settings, now: now() });
+    },
+  };
+}
+
+/** Where a Backup Now's job can be found: what apply returned, else the protected item. */
+function verifyTarget(action: PlannedAction, item: PlanItem) {
+  const r = (action.result ?? {}) as Record<string, unknown>;
+  const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+  const protectedItemId = str(r.protectedItemId) ?? item.protectedItemId ?? action.target;
+  let vaultId = str(r.vaultId) ?? item.vaultId;
+  if (!vaultId) {
+    try {
+      vaultId = parseProtectedItemId(protectedItemId).vault.id;
+    } catch {
+      vaultId = undefined;
+    }
+  }
+  return {
+    jobId: str(r.jobId) ?? str(r.backupJobId),
+    operationId: str(r.operationId),
+    protectedItemId,
+    vaultId,
+  };
+}
+
+export function summarize(items: PlanItem[]): Record<string, number> {
+  const summary: Record<string, number> = { items: items.length, writes: 0, 'actions.proposed': 0 };
+  const bump = (key: string): void => {
+    summary[key] = (summary[key] ?? 0) + 1;
+  };
+  for (const item of items) {
+    for (const a of item.actions) {
+      const status = a.status ?? 'proposed';
+      bump(`actions.${status}`);
+      if (status === 'proposed') continue;
+      if (status === 'applied') {
+        summary.writes += 1;
+        bump(`writes.${a.kind}`);
+      }
+    }
+    for (const f of item.findings) bump(`findings.${f.kind}`);
+    if (item.verification) bump(`verification.${item.verification.outcome}`);
+  }
+  return summary;
+}
+
+/** A Backup Now from an earlier run that was still running when that run ended. */
+async function pendingFromEarlierRun(ledger: Ledger, vmId: string, since: Date) {
+  const attempts = await ledger.attempts(vmId, since);
+  if (attempts.length === 0) return undefined;
+  const latest = attempts.reduce((a, b) => (b.at > a.at ? b : a));
+  return latest.outcome === 'pending' ? latest : undefined;
+}
+
+export async function runRemediation(opts: RunOptions): Promise<RunReport> {
+  const runId = opts.runId ?? randomUUID();
+  const now = opts.now ?? (() => new Date());
+  const { settings, arm, ledger, mode } = opts;
+  const log = (opts.log ?? silentLogger()).child({ runId });
+  const progress = (message: string): void => {
+    opts.onProgress?.(message);
+  };
+  const startedAt = now();
+  const scope = resolveScope(opts);
+  await ledger.startRun({ runId, mode, trigger: opts.trigger ?? 'cli', scope, startedAt });
+  log.info('run started', { mode, scope });
+
+  const items: PlanItem[] = [];
+  try {
+    const since = opts.since ?? new Date(startedAt.getTime() - settings.lookbackMs);
+    const discovered = await discoverFailures(arm, scope, { since, now: startedAt });
+    const candidates = discovered.candidates as Candidate[];
+    progress(`discovered ${candidates.length} failed backup job(s)`);
+    log.info('discovery done', { candidates: candidates.length, skipped: discovered.skipped.length });
+
+    const diagnoser = createDiagnoser(arm, { now: startedAt });
+    const budget = new RunBudget(settings);
+    const runner = actionRunner(arm, settings, now);
+    const limit = pLimit(Math.max(1, settings.concurrency));
+    const verify = (action: PlannedAction, item: PlanItem): Promise<Verification> =>
+      verifyBackup(verifyTarget(action, item), {
+        arm,
+        timeoutMs: settings.verifyTimeoutMs,
+        pollIntervalMs: opts.verifyPollIntervalMs,
+        wait: opts.verifyWait,
+        log: log.child({ vmId: item.vmId, jobId: item.jobId }),
+      });
+
+    let done = 0;
+    const work = candidates.map((candidate) =>
+      limit(async (): Promise<PlanItem> => {
+        const item = await planCandidate(candidate, { arm, settings, diagnoser, log, now: startedAt });
+        if (mode === 'apply') {
+          await executeItem(item, {
+            runId,
+            settings,
+            ledger,
+            budget,
+            runner,
+            log,
+            now,
+            verify,
+            onWrite: async (action, it) => {
+              progress(`${action.kind} applied on ${it.vmId}`);
+              await opts.onWrite?.(action, it);
+            },
+          });
+        }
+        await ledger.recordDecision(runId, item).catch((err: unknown) =>
+          log.error('ledger: could not record decision', { vmId: item.vmId, jobId: item.jobId, err }),
+        );
+        done += 1;
+        if (done % 25 === 0 || done === candidates.length) progress(`${done}/${candidates.length} item(s) done`);
+        return item;
+      }),
+    );
+    items.push(...(await Promise.all(work)));
+
+    // Backups triggered by an earlier run that were still running then: verify, never re-trigger.
+    if (mode === 'apply') {
+      const seen = new Set(items.map((i) => i.vmId.toLowerCase()));
+      const windowStart = new Date(startedAt.getTime() - settings.attemptWindowMs);
+      const skipped = discovered.skipped as { vmId?: string; jobId?: string }[];
+      const recheck = skipped.filter((s) => s.vmId && !seen.has(s.vmId.toLowerCase()));
+      const verified = await Promise.all(
+        recheck.map((s) =>
+          limit(async () => {
+            const pending = await pendingFromEarlierRun(ledger, s.vmId!, windowStart);
+            if (!pending) return undefined;
+            return verifyPending(s.vmId!, s.jobId ?? pending.jobId, pending, { runId, ledger, arm, log, now, settings, opts });
+          }),
+        ),
+      );
+      for (const v of verified) if (v) items.push(v);
+    }
+  } catch (err) {
+    log.error('run failed', { err });
+    const report = buildReport(runId, mode, startedAt, now(), items);
+    await ledger.finishRun(runId, report).catch(() => undefined);
+    throw err;
+  }
+
+  const report = buildReport(runId, mode, startedAt, now(), items);
+  await ledger.finishRun(runId, report);
+  log.info('run finished', { summary: report.summary });
+  progress(`run ${runId} finished: ${report.summary.items} item(s), ${report.summary.writes} write(s)`);
+  return report;
+}
+
+function buildReport(runId: string, mode: RunMode, startedAt: Date, finishedAt: Date, items: PlanItem[]): RunReport {
+  return {
+    schemaVersion: 1,
+    mode,
+    runId,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    items,
+    summary: summarize(items),
+  };
+}
+
+/** classify → diagnose → plan for one failed job. Read failures become findings, never writes. */
+async function planCandidate(
+  candidate: Candidate,
+  ctx: { arm: ArmContext; settings: Settings; diagnoser: ReturnType<typeof createDiagnoser>; log: Logger; now: Date },
+): Promise<PlanItem> {
+  const c = candidate as unknown as { vmId: string; jobId: string; job?: unknown; vaultId?: string; protectedItemId?: string };
+  const log = ctx.log.child({ vmId: c.vmId, jobId: c.jobId });
+  const classification = classify((c.job ?? candidate) as Parameters<typeof classify>[0]);
+  const entry = catalogueEntry(classification.code);
+  try {
+    const diagnosis = await ctx.diagnoser.diagnose(candidate);
+    const item = planItem(candidate, classification, diagnosis, entry, { settings: ctx.settings, now: ctx.now });
+    log.info('planned', { code: classification.code, actions: item.actions.map((a) => a.kind), findings: item.findings.map((f) => f.kind) });
+    return item;
+  } catch (err) {
+    const throttled = isThrottled(err);
+    log.warn('diagnosis failed', { err, throttled });
+    const finding: Finding = {
+      kind: 'read-failed',
+      message: throttled
+        ? `ARM throttled the reads for this VM; retry later (${(err as Error).message})`
+        : `Could not read the VM's state from ARM: ${(err as Error).message}`,
+      evidence: { throttled, code: (err as { code?: unknown }).code, statusCode: (err as { statusCode?: unknown }).statusCode },
+      nextStep: throttled ? 'Nothing to do: the next run retries.' : 'Check the VM exists and the remediator identity can read it.',
+    };
+    return {
+      vmId: c.vmId,
+      jobId: c.jobId,
+      vaultId: c.vaultId,
+      protectedItemId: c.protectedItemId,
+      failure: { code: classification.code, signals: classification.signals, automation: classification.automation, docUrl: classification.docUrl },
+      actions: [],
+      findings: [finding],
+    };
+  }
+}
+
+/** Follows a Backup Now left pending by an earlier run and records how it ended. */
+async function verifyPending(
+  vmId: string,
+  failedJobId: string,
+  pending: { runId: string; jobId: string },
+  ctx: { runId: string; ledger: Ledger; arm: ArmContext; log: Logger; now: () => Date; settings: Settings; opts: RunOptions },
+): Promise<PlanItem | undefined> {
+  const log = ctx.log.child({ vmId, jobId: pending.jobId });
+  let verification: Verification;
+  try {
+    verification = await verifyBackup(
+      { jobId: pending.jobId },
+      { arm: ctx.arm, timeoutMs: 0, pollIntervalMs: ctx.opts.verifyPollIntervalMs, wait: ctx.opts.verifyWait, log },
+    );
+  } catch (err) {
+    log.warn('could not verify a pending backup', { err });
+    return undefined;
+  }
+  if (verification.outcome !== 'pending') {
+    await ctx.ledger.recordAttempt(vmId, { runId: pending.runId, jobId: pending.jobId, at: ctx.now(), outcome: verification.outcome });
+  }
+  let vaultId: string | undefined;
+  try {
+    vaultId = parseVaultId(pending.jobId.split('/backupJobs/')[0]).id;
+  } catch {
+    vaultId = undefined;
+  }
+  const item: PlanItem = {
+    vmId,
+    jobId: failedJobId,
+    vaultId,
+    failure: { code: verification.failureCode ?? 'Unclassified', signals: [] },
+    actions: [],
+    findings: [
+      {
+        kind: 'verification',
+        message:
+          verification.outcome === 'resolved'
+            ? `The backup triggered by run ${pending.runId} completed: the failure is resolved.`
+            : verification.outcome === 'escalated'
+              ? `The backup triggered by run ${pending.runId} failed again (${verification.failureCode}); a human must look.`
+              : `The backup triggered by run ${pending.runId} is still running; a later run verifies it.`,
+        evidence: { backupJobId: pending.jobId, status: verification.status, earlierRunId: pending.runId },
+      },
+    ],
+    verification,
+  };
+  await ctx.ledger.recordDecision(ctx.runId, item).catch(() => undefined);
+  return item;
+}
+
+/** For the timer's fan-out: the VMs with a failed job in scope, one entry per VM. */
+export async function discoverWork(opts: Omit<RunOptions, 'mode'>): Promise<{ vmId: string; jobId: string }[]> {
+  const now = (opts.now ?? (() => new Date()))();
+  const since = opts.since ?? new Date(now.getTime() - opts.settings.lookbackMs);
+  const { candidates } = await discoverFailures(opts.arm, resolveScope(opts), { since, now });
+  const byVm = new Map<string, { vmId: string; jobId: string }>();
+  for (const c of candidates as unknown as { vmId: string; jobId: string }[]) {
+    const key = c.vmId.toLowerCase();
+    if (!byVm.has(key)) byVm.set(key, { vmId: c.vmId, jobId: c.jobId });
+  }
+  return [...byVm.values()];
+}
