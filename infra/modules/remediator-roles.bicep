@@ -1,0 +1,84 @@
+// Custom roles holding exactly the ARM operations the engine performs. test/permissions.test.ts
+// maps the emulator's request log of real engine runs onto these lists, so a new ARM call
+// without its permission here fails CI; test/infra.test.ts checks their shape.
+targetScope = 'subscription'
+
+@description('Suffix that keeps the role names unique in the tenant (role names are tenant-wide).')
+param environmentName string
+
+@description('Subscriptions the roles may be assigned in (assignable scopes).')
+param targetSubscriptionIds array
+
+// Everything a dry-run needs: discover failed jobs, read protected items, diagnose the VM.
+var readerActions = [
+  'Microsoft.RecoveryServices/Vaults/read'
+  'Microsoft.RecoveryServices/Vaults/backupJobs/read'
+  'Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/read'
+  'Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/read'
+  'Microsoft.RecoveryServices/Vaults/backupProtectedItems/read'
+  'Microsoft.Compute/virtualMachines/read'
+  'Microsoft.Compute/virtualMachines/instanceView/read'
+  'Microsoft.Compute/virtualMachines/extensions/read'
+  'Microsoft.Compute/restorePointCollections/read'
+  'Microsoft.Compute/restorePointCollections/restorePoints/read'
+  'Microsoft.Authorization/locks/read'
+  'Microsoft.ResourceGraph/resources/read'
+  'Microsoft.Resources/subscriptions/resourceGroups/read'
+]
+
+// The three documented fixes: remove the VMSnapshot extension, clean up the restore point
+// collection, Backup Now. Nothing else is ever written.
+var remediationActions = [
+  'Microsoft.Compute/virtualMachines/extensions/delete'
+  'Microsoft.Compute/restorePointCollections/delete'
+  'Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/backup/action'
+]
+
+// Following the writes above to their end: compute LRO status, Backup Now operation status
+// and result, then the backup job it started (backupJobs/read is already in the reader set).
+var pollingActions = [
+  'Microsoft.Compute/locations/operations/read'
+  'Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/operationResults/read'
+  'Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/operationsStatus/read'
+]
+
+var assignableScopes = [for id in targetSubscriptionIds: '/subscriptions/${id}']
+
+resource readerRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
+  name: guid(tenant().tenantId, 'backup-remediator-reader', environmentName)
+  properties: {
+    roleName: 'Backup Remediator Reader (${environmentName})'
+    description: 'Dry-run: reads failed backup jobs, protected items, VMs, extensions, restore point collections and locks.'
+    type: 'CustomRole'
+    assignableScopes: assignableScopes
+    permissions: [
+      {
+        actions: readerActions
+        notActions: []
+        dataActions: []
+        notDataActions: []
+      }
+    ]
+  }
+}
+
+resource operatorRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
+  name: guid(tenant().tenantId, 'backup-remediator-operator', environmentName)
+  properties: {
+    roleName: 'Backup Remediator Operator (${environmentName})'
+    description: 'Apply: the reader role plus removing the VMSnapshot extension, deleting restore point collections and Backup Now.'
+    type: 'CustomRole'
+    assignableScopes: assignableScopes
+    permissions: [
+      {
+        actions: concat(readerActions, remediationActions, pollingActions)
+        notActions: []
+        dataActions: []
+        notDataActions: []
+      }
+    ]
+  }
+}
+
+output readerRoleDefinitionName string = readerRole.name
+output operatorRoleDefinitionName string = operatorRole.name
