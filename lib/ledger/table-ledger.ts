@@ -1,0 +1,472 @@
+// The ledger on Azure Table Storage. One table per concern, derived from the prefix. Every key is
+// derived (see keys.ts) and the original ids are kept as properties. Conditional writes (insert,
+// If-Match) are what make leases and event claims safe across concurrent runs and instances.
+import { odata, type TableClient, type TableEntityResult } from '@azure/data-tables';
+import pLimit from 'p-limit';
+import type { PlanItem, PlannedAction, RunMode, RunReport } from '../types';
+import { idKey, opaqueKey, tableName, timeRowKey } from './keys';
+import { inlineProperties, packJson, readInline, unpackJson } from './payload';
+import { createTableClient, LedgerStorageError, statusOf, wrapStorageError } from './tables';
+import type {
+  AttemptRecord,
+  FailureRecord,
+  Lease,
+  Ledger,
+  LedgerOptions,
+  LedgerTable,
+  RunStart,
+  StoredRun,
+  WriteRecord,
+} from './types';
+
+const TABLE_SUFFIX: Record<LedgerTable, string> = {
+  runs: 'Runs',
+  decisions: 'Decisions',
+  writes: 'Writes',
+  attempts: 'Attempts',
+  leases: 'Leases',
+  control: 'Control',
+  events: 'Events',
+  failures: 'Failures',
+};
+
+const RUN_HEADER_ROW = 'run';
+const REPORT_ROW_PREFIX = 'report_';
+/** Reports of up to this many 60 KiB pieces stay in the run's header entity: one write, one read. */
+const MAX_INLINE_REPORT_PIECES = 4;
+/** Conditional-write races are retried a few times before giving up as "held". */
+const RACE_RETRIES = 5;
+/** A single property value holds at most 32 K UTF-16 characters; keep verbatim keys well under. */
+const MAX_KEY_PROPERTY = 1024;
+
+type Row = TableEntityResult<Record<string, unknown>>;
+
+function asDate(v: unknown): Date | undefined {
+  if (v instanceof Date) return v;
+  if (typeof v === 'string' || typeof v === 'number') {
+    const d = new Date(v);
+    return Number.isNaN(d.getTime()) ? undefined : d;
+  }
+  return undefined;
+}
+
+function requireString(name: string, v: unknown): string {
+  if (typeof v !== 'string' || v.length === 0) throw new TypeError(`ledger: ${name} must be a non-empty string`);
+  return v;
+}
+
+function requireDate(name: string, v: unknown): Date {
+  if (!(v instanceof Date) || Number.isNaN(v.getTime())) throw new TypeError(`ledger: ${name} must be a valid Date`);
+  return v;
+}
+
+class TableLedger implements Ledger {
+  readonly tables: Readonly<Record<LedgerTable, string>>;
+  private readonly clients: Record<LedgerTable, TableClient>;
+  private readonly now: () => Date;
+
+  constructor(opts: LedgerOptions) {
+    const prefix = opts.prefix ?? 'remediator';
+    const names = {} as Record<LedgerTable, string>;
+    const clients = {} as Record<LedgerTable, TableClient>;
+    for (const t of Object.keys(TABLE_SUFFIX) as LedgerTable[]) {
+      names[t] = tableName(prefix, TABLE_SUFFIX[t]);
+      clients[t] = createTableClient(opts, names[t]);
+    }
+    this.tables = names;
+    this.clients = clients;
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  async init(): Promise<void> {
+    await Promise.all(
+      (Object.keys(this.clients) as LedgerTable[]).map((t) =>
+        this.call('create table', t, undefined, undefined, () => this.clients[t].createTable()),
+      ),
+    );
+  }
+
+  /** Runs one storage operation, turning its failure into a LedgerStorageError that names table and key. */
+  private async call<T>(op: string, t: LedgerTable, pk: string | undefined, rk: string | undefined, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw wrapStorageError(e, op, this.tables[t], pk, rk);
+    }
+  }
+
+  /** Like call(), but returns the HTTP status instead of throwing for the statuses a caller expects. */
+  private async attempt<T>(
+    op: string,
+    t: LedgerTable,
+    pk: string,
+    rk: string,
+    expected: number[],
+    fn: () => Promise<T>,
+  ): Promise<{ ok: true; value: T } | { ok: false; status: number }> {
+    try {
+      return { ok: true, value: await fn() };
+    } catch (e) {
+      const status = statusOf(e);
+      if (status !== undefined && expected.includes(status)) return { ok: false, status };
+      throw wrapStorageError(e, op, this.tables[t], pk, rk);
+    }
+  }
+
+  private async list(t: LedgerTable, filter: string | undefined): Promise<Row[]> {
+    return this.call('query', t, undefined, undefined, async () => {
+      const rows: Row[] = [];
+      for await (const e of this.clients[t].listEntities<Record<string, unknown>>({ queryOptions: filter ? { filter } : {} })) {
+        rows.push(e);
+      }
+      return rows;
+    });
+  }
+
+  // ---- runs ---------------------------------------------------------------------------------
+
+  async startRun(run: RunStart): Promise<void> {
+    const runId = requireString('runId', run.runId);
+    requireDate('startedAt', run.startedAt);
+    const pk = opaqueKey(runId);
+    const res = await this.attempt('start run', 'runs', pk, RUN_HEADER_ROW, [409], () =>
+      this.clients.runs.createEntity({
+        partitionKey: pk,
+        rowKey: RUN_HEADER_ROW,
+        runId,
+        status: 'running',
+        mode: run.mode,
+        trigger: run.trigger,
+        startedAt: run.startedAt,
+        ...inlineProperties('scope', run.scope ?? null),
+      }),
+    );
+    if (!res.ok) {
+      throw new LedgerStorageError(
+        `ledger start run failed on table ${this.tables.runs}: run ${runId} already exists`,
+        this.tables.runs,
+        pk,
+        RUN_HEADER_ROW,
+        409,
+      );
+    }
+  }
+
+  async finishRun(runId: string, report: RunReport): Promise<void> {
+    requireString('runId', runId);
+    const pk = opaqueKey(runId);
+    const packed = packJson(report);
+    const header: Record<string, unknown> = {
+      partitionKey: pk,
+      rowKey: RUN_HEADER_ROW,
+      runId,
+      status: 'finished',
+      finishedAt: asDate(report.finishedAt) ?? this.now(),
+      report_n: packed.pieces.length,
+      report_sha: packed.sha256,
+      report_size: packed.size,
+    };
+    if (packed.pieces.length <= MAX_INLINE_REPORT_PIECES) {
+      header.report_store = 'inline';
+      packed.pieces.forEach((p, i) => (header[`report_${i}`] = p));
+    } else {
+      header.report_store = 'rows';
+      // Pieces first, header last: a reader sees either no report or a complete one.
+      const limit = pLimit(8);
+      await Promise.all(
+        packed.pieces.map((piece, i) =>
+          limit(() => {
+            const rk = `${REPORT_ROW_PREFIX}${String(i).padStart(6, '0')}`;
+            return this.call('store report piece', 'runs', pk, rk, () =>
+              this.clients.runs.upsertEntity({ partitionKey: pk, rowKey: rk, runId, data: piece }, 'Replace'),
+            );
+          }),
+        ),
+      );
+    }
+    // Merge keeps mode/trigger/scope/startedAt from startRun; creates the header if startRun never ran.
+    await this.call('finish run', 'runs', pk, RUN_HEADER_ROW, () =>
+      this.clients.runs.upsertEntity(header as { partitionKey: string; rowKey: string }, 'Merge'),
+    );
+  }
+
+  async getRun(runId: string): Promise<StoredRun | undefined> {
+    if (typeof runId !== 'string' || runId.length === 0) return undefined;
+    const pk = opaqueKey(runId);
+    const rows = await this.list('runs', odata`PartitionKey eq ${pk}`);
+    const header = rows.find((r) => r.rowKey === RUN_HEADER_ROW);
+    if (!header) return undefined;
+    const run: StoredRun = {
+      runId: String(header.runId ?? runId),
+      status: header.status === 'finished' ? 'finished' : 'running',
+    };
+    if (typeof header.mode === 'string') run.mode = header.mode as RunMode;
+    if (typeof header.trigger === 'string') run.trigger = header.trigger;
+    const startedAt = asDate(header.startedAt);
+    if (startedAt) run.startedAt = startedAt;
+    const finishedAt = asDate(header.finishedAt);
+    if (finishedAt && run.status === 'finished') run.finishedAt = finishedAt;
+    if (typeof header.scope_n === 'number') run.scope = readInline(header, 'scope');
+    if (run.status === 'finished' && typeof header.report_n === 'number') {
+      const n = header.report_n;
+      const pieces: Uint8Array[] = [];
+      for (let i = 0; i < n; i++) {
+        const piece =
+          header.report_store === 'inline'
+            ? header[`report_${i}`]
+            : rows.find((r) => r.rowKey === `${REPORT_ROW_PREFIX}${String(i).padStart(6, '0')}`)?.data;
+        if (!(piece instanceof Uint8Array)) {
+          throw new LedgerStorageError(
+            `ledger read run failed on table ${this.tables.runs}: report of run ${runId} is missing piece ${i} of ${n}`,
+            this.tables.runs,
+            pk,
+            `${REPORT_ROW_PREFIX}${i}`,
+            undefined,
+          );
+        }
+        pieces.push(piece);
+      }
+      run.report = unpackJson<RunReport>(pieces, header.report_sha as string | undefined);
+      // finishRun without startRun (e.g. a crashed starter): the report still knows these.
+      run.mode ??= run.report.mode;
+      run.startedAt ??= asDate(run.report.startedAt);
+      if (!run.startedAt) delete run.startedAt;
+    }
+    return run;
+  }
+
+  // ---- decisions and writes -------------------------------------------------------------------
+
+  async recordDecision(runId: string, item: PlanItem): Promise<void> {
+    requireString('runId', runId);
+    const pk = opaqueKey(runId);
+    const rk = idKey(`${item.jobId}|${item.vmId}`);
+    await this.call('record decision', 'decisions', pk, rk, () =>
+      this.clients.decisions.upsertEntity(
+        {
+          partitionKey: pk,
+          rowKey: rk,
+          runId,
+          vmId: item.vmId,
+          jobId: item.jobId,
+          code: item.failure?.code ?? '',
+          actions: (item.actions ?? []).map((a) => `${a.kind}:${a.status ?? 'proposed'}`).join(','),
+          findings: (item.findings ?? []).map((f) => f.kind).join(','),
+          at: this.now(),
+          ...inlineProperties('item', item),
+        },
+        'Replace',
+      ),
+    );
+  }
+
+  async decisions(runId: string): Promise<PlanItem[]> {
+    const rows = await this.list('decisions', odata`PartitionKey eq ${opaqueKey(runId)}`);
+    return rows
+      .sort((a, b) => (asDate(a.at)?.getTime() ?? 0) - (asDate(b.at)?.getTime() ?? 0))
+      .map((r) => readInline<PlanItem>(r, 'item')!)
+      .filter(Boolean);
+  }
+
+  async recordWrite(runId: string, vmId: string, action: PlannedAction): Promise<void> {
+    requireString('runId', runId);
+    requireString('vmId', vmId);
+    const pk = opaqueKey(runId);
+    const at = this.now();
+    const rk = timeRowKey(at);
+    await this.call('record write', 'writes', pk, rk, () =>
+      this.clients.writes.createEntity({
+        partitionKey: pk,
+        rowKey: rk,
+        runId,
+        vmId,
+        kind: action.kind,
+        target: action.target,
+        method: action.method,
+        status: action.status ?? 'proposed',
+        detail: action.detail ?? '',
+        at,
+        ...inlineProperties('action', action),
+      }),
+    );
+  }
+
+  async writes(runId: string): Promise<WriteRecord[]> {
+    const rows = await this.list('writes', odata`PartitionKey eq ${opaqueKey(runId)}`);
+    return rows
+      .sort((a, b) => (a.rowKey ?? '').localeCompare(b.rowKey ?? ''))
+      .map((r) => ({ runId: String(r.runId), vmId: String(r.vmId), at: asDate(r.at)!, action: readInline<PlannedAction>(r, 'action')! }));
+  }
+
+  // ---- attempts -------------------------------------------------------------------------------
+
+  async recordAttempt(vmId: string, a: AttemptRecord): Promise<void> {
+    requireString('vmId', vmId);
+    requireString('runId', a.runId);
+    requireDate('at', a.at);
+    const pk = idKey(vmId);
+    const rk = timeRowKey(a.at);
+    await this.call('record attempt', 'attempts', pk, rk, () =>
+      this.clients.attempts.createEntity({
+        partitionKey: pk,
+        rowKey: rk,
+        vmId,
+        runId: a.runId,
+        jobId: a.jobId ?? '',
+        at: a.at,
+        outcome: a.outcome,
+      }),
+    );
+  }
+
+  async attempts(vmId: string, since: Date): Promise<AttemptRecord[]> {
+    requireString('vmId', vmId);
+    requireDate('since', since);
+    // Row keys start with the ISO time of the attempt, so the window is a key range.
+    const rows = await this.list('attempts', odata`PartitionKey eq ${idKey(vmId)} and RowKey ge ${since.toISOString()}`);
+    return rows
+      .map((r) => ({ runId: String(r.runId), jobId: String(r.jobId ?? ''), at: asDate(r.at)!, outcome: String(r.outcome ?? '') }))
+      .filter((r) => r.at && r.at.getTime() >= since.getTime())
+      .sort((a, b) => a.at.getTime() - b.at.getTime());
+  }
+
+  // ---- leases ---------------------------------------------------------------------------------
+
+  async acquireLease(vmId: string, owner: string, ttlMs: number): Promise<Lease | undefined> {
+    requireString('vmId', vmId);
+    requireString('owner', owner);
+    if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new TypeError('ledger: lease ttlMs must be a positive number');
+    const pk = idKey(vmId);
+    const rk = 'lease';
+    for (let i = 0; i < RACE_RETRIES; i++) {
+      const now = this.now();
+      const expiresAt = new Date(now.getTime() + ttlMs);
+      const entity = { partitionKey: pk, rowKey: rk, vmId, owner, acquiredAt: now, expiresAt };
+      const created = await this.attempt('acquire lease', 'leases', pk, rk, [409], () => this.clients.leases.createEntity(entity));
+      if (created.ok) return { vmId, owner, etag: created.value.etag!, expiresAt };
+
+      const current = await this.attempt('read lease', 'leases', pk, rk, [404], () =>
+        this.clients.leases.getEntity<Record<string, unknown>>(pk, rk),
+      );
+      if (!current.ok) continue; // released between our insert and read: try inserting again
+      const heldUntil = asDate(current.value.expiresAt);
+      const sameOwner = current.value.owner === owner;
+      if (!sameOwner && heldUntil && heldUntil.getTime() > now.getTime()) return undefined;
+
+      // Expired (or ours, renewing): replace it only if nobody changed it since we read it.
+      const taken = await this.attempt('take over lease', 'leases', pk, rk, [404, 412], () =>
+        this.clients.leases.updateEntity(entity, 'Replace', { etag: current.value.etag }),
+      );
+      if (taken.ok) return { vmId, owner, etag: taken.value.etag!, expiresAt };
+      if (taken.status === 412) return undefined; // another contender won the takeover
+    }
+    return undefined;
+  }
+
+  async releaseLease(lease: Lease): Promise<void> {
+    const pk = idKey(requireString('lease.vmId', lease.vmId));
+    // 412: the lease expired and someone else took it; 404: already gone. Neither is ours to delete.
+    await this.attempt('release lease', 'leases', pk, 'lease', [404, 412], () =>
+      this.clients.leases.deleteEntity(pk, 'lease', { etag: lease.etag }),
+    );
+  }
+
+  // ---- kill switch ----------------------------------------------------------------------------
+
+  async killSwitch(): Promise<boolean> {
+    const res = await this.attempt('read kill switch', 'control', 'control', 'killSwitch', [404], () =>
+      this.clients.control.getEntity<Record<string, unknown>>('control', 'killSwitch'),
+    );
+    return res.ok && res.value.on === true;
+  }
+
+  async setKillSwitch(on: boolean, by: string): Promise<void> {
+    if (typeof on !== 'boolean') throw new TypeError('ledger: kill switch state must be a boolean');
+    await this.call('set kill switch', 'control', 'control', 'killSwitch', () =>
+      this.clients.control.upsertEntity({ partitionKey: 'control', rowKey: 'killSwitch', on, by: String(by ?? ''), at: this.now() }, 'Replace'),
+    );
+  }
+
+  // ---- events ---------------------------------------------------------------------------------
+
+  async claimEvent(key: string, ttlMs?: number): Promise<boolean> {
+    requireString('key', key);
+    if (ttlMs !== undefined && (!Number.isFinite(ttlMs) || ttlMs <= 0)) throw new TypeError('ledger: claim ttlMs must be a positive number');
+    // Event keys are mostly ARM job ids, which differ in casing between delivery paths.
+    const pk = idKey(key);
+    const rk = 'claim';
+    for (let i = 0; i < RACE_RETRIES; i++) {
+      const now = this.now();
+      const entity: Record<string, unknown> & { partitionKey: string; rowKey: string } = {
+        partitionKey: pk,
+        rowKey: rk,
+        key: key.slice(0, MAX_KEY_PROPERTY),
+        claimedAt: now,
+      };
+      if (ttlMs !== undefined) entity.expiresAt = new Date(now.getTime() + ttlMs);
+      const created = await this.attempt('claim event', 'events', pk, rk, [409], () => this.clients.events.createEntity(entity));
+      if (created.ok) return true;
+
+      const current = await this.attempt('read event claim', 'events', pk, rk, [404], () =>
+        this.clients.events.getEntity<Record<string, unknown>>(pk, rk),
+      );
+      if (!current.ok) continue;
+      const expiresAt = asDate(current.value.expiresAt);
+      if (!expiresAt || expiresAt.getTime() > now.getTime()) return false;
+      const reclaimed = await this.attempt('reclaim event', 'events', pk, rk, [404, 412], () =>
+        this.clients.events.updateEntity(entity, 'Replace', { etag: current.value.etag }),
+      );
+      if (reclaimed.ok) return true;
+      if (reclaimed.status === 412) return false;
+    }
+    return false;
+  }
+
+  // ---- failures -------------------------------------------------------------------------------
+
+  async recordFailure(kind: string, key: string, reason: string, payload?: unknown): Promise<void> {
+    requireString('kind', kind);
+    const pk = opaqueKey(kind);
+    const at = this.now();
+    const rk = timeRowKey(at);
+    let stored: Record<string, unknown> = {};
+    if (payload !== undefined) {
+      try {
+        stored = inlineProperties('payload', payload);
+      } catch (e) {
+        // A payload too large to keep must not cost us the failure record itself.
+        stored = { payloadError: (e as Error).message };
+      }
+    }
+    await this.call('record failure', 'failures', pk, rk, () =>
+      this.clients.failures.createEntity({
+        partitionKey: pk,
+        rowKey: rk,
+        kind,
+        key: String(key ?? '').slice(0, MAX_KEY_PROPERTY),
+        reason: String(reason ?? '').slice(0, 16 * 1024),
+        at,
+        ...stored,
+      }),
+    );
+  }
+
+  async failures(kind?: string): Promise<FailureRecord[]> {
+    const rows = await this.list('failures', kind === undefined ? undefined : odata`PartitionKey eq ${opaqueKey(kind)}`);
+    return rows
+      .sort((a, b) => (a.rowKey ?? '').localeCompare(b.rowKey ?? ''))
+      .map((r) => {
+        const rec: FailureRecord = { kind: String(r.kind), key: String(r.key ?? ''), reason: String(r.reason ?? ''), at: asDate(r.at)! };
+        const payload = readInline<unknown>(r, 'payload');
+        if (payload !== undefined) rec.payload = payload;
+        return rec;
+      });
+  }
+}
+
+/** Opens the ledger, creating its tables if absent. */
+export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
+  const ledger = new TableLedger(opts);
+  await ledger.init();
+  return ledger;
+}
