@@ -110,3 +110,81 @@ export const ids = {
 export function lc(s: string): string {
   return s.toLowerCase();
 }
+
+// ---- small estates -----------------------------------------------------------------------------
+// One subscription, one resource group, one vault protecting every VM given. Tests spell out the
+// VMs, jobs, collections and locks that matter to them; these defaults fill in the rest.
+
+export const SUB = '11111111-1111-4111-8111-111111111111';
+export const RG = 'rg-app';
+export const VAULT = 'rsv-prod';
+export const NOW = '2026-11-20T06:00:00Z';
+
+export const snapshotExtension = (provisioningState = 'Succeeded') => ({
+  name: 'VMSnapshot',
+  publisher: 'Microsoft.Azure.RecoveryServices',
+  type: 'VMSnapshot',
+  provisioningState,
+});
+
+export const vmSpec = (name: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  os: 'Windows',
+  extensions: [snapshotExtension()],
+  ...extra,
+});
+
+export const failedJob = (
+  name: string,
+  vmName: string,
+  errorCode: string | number,
+  extra: Record<string, unknown> = {},
+) => ({
+  name,
+  vmId: ids.vm(SUB, RG, vmName),
+  operation: 'Backup',
+  status: 'Failed',
+  startTime: '2026-11-20T01:00:00Z',
+  endTime: '2026-11-20T01:20:00Z',
+  errorDetails: [{ errorCode, errorTitle: '', errorString: '', recommendations: [] }],
+  ...extra,
+});
+
+export function oneVaultEstate(parts: {
+  vms: { name: string }[];
+  jobs: unknown[];
+  collections?: unknown[];
+  rgLocks?: unknown[];
+  subLocks?: unknown[];
+  rgTags?: Record<string, string>;
+  simulation?: Record<string, unknown>;
+}) {
+  return {
+    now: NOW,
+    subscriptions: [
+      {
+        id: SUB,
+        displayName: 'prod',
+        locks: parts.subLocks ?? [],
+        resourceGroups: [
+          {
+            name: RG,
+            location: 'westeurope',
+            tags: parts.rgTags ?? {},
+            locks: parts.rgLocks ?? [],
+            virtualMachines: parts.vms,
+            restorePointCollections: parts.collections ?? [],
+            vaults: [
+              {
+                name: VAULT,
+                protectedItems: parts.vms.map((v) => ({ vmId: ids.vm(SUB, RG, v.name), policy: 'DefaultPolicy' })),
+                jobs: parts.jobs,
+              },
+            ],
+          },
+        ],
+      },
+    ],
+    ...(parts.simulation ? { simulation: parts.simulation } : {}),
+  };
+}
