@@ -8,6 +8,7 @@ export interface TableTarget {
   /** Identity-based access: `https://<account>.table.core.windows.net`. */
   tableEndpoint?: string;
   credential?: TokenCredential;
+  maxRetries?: number;
 }
 
 export class LedgerStorageError extends Error {
@@ -53,7 +54,7 @@ export function createTableClient(target: TableTarget, table: string): TableClie
   const options = (url: string | undefined): TableServiceClientOptions => ({
     // Azurite speaks plain HTTP on loopback; Azure itself is always HTTPS.
     allowInsecureConnection: url !== undefined && isHttp(url),
-    retryOptions: { maxRetries: 4 },
+    retryOptions: { maxRetries: target.maxRetries ?? 4 },
   });
   if (target.connectionString) {
     return TableClient.fromConnectionString(target.connectionString, table, options(connectionStringEndpoint(target.connectionString)));

@@ -11,6 +11,8 @@ export interface LedgerOptions {
   prefix?: string;
   /** Clock for lease and event expiry; default wall time. Attempts carry their own `at`. */
   now?: () => Date;
+  /** Storage-call retries (transport errors, 5xx, 429); default 4. */
+  maxRetries?: number;
 }
 
 export interface RunStart {
