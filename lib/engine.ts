@@ -11,8 +11,9 @@ import { classify } from './classify';
 import type { Settings } from './config';
 import { createDiagnoser } from './diagnose';
 import { discoverFailures } from './discover';
+import type { Candidate } from './discover/types';
 import { executeItem, type ActionRunner } from './execute';
-import { isThrottled, RunBudget } from './guardrails';
+import { ATTEMPT_STARTED, isThrottled, RunBudget } from './guardrails';
 import type { Ledger } from './ledger';
 import { silentLogger, type Logger } from './log';
 import { planItem } from './plan';
@@ -54,8 +55,6 @@ function resolveScope(opts: Pick<RunOptions, 'scope' | 'settings'>): RunScope {
   return { ...s, subscriptions: opts.settings.subscriptions };
 }
 
-/** The failed job discovery hands us: every field the stages after it need. */
-type Candidate = Parameters<ReturnType<typeof createDiagnoser>['diagnose']>[0];
 
 /** Adapts lib/actions' implementations to the executor's view of an action. */
 function actionRunner(arm: ArmContext, settings: Settings, now: () => Date): ActionRunner {
@@ -118,7 +117,9 @@ export function summarize(items: PlanItem[]): Record<string, number> {
 async function pendingFromEarlierRun(ledger: Ledger, vmId: string, since: Date) {
   const attempts = await ledger.attempts(vmId, since);
   if (attempts.length === 0) return undefined;
-  const latest = attempts.reduce((a, b) => (b.at > a.at ? b : a));
+  // The outcome row and its 'started' row can share a timestamp on a simulated clock: the outcome wins.
+  const rank = (r: { at: Date; outcome: string }): number => r.at.getTime() * 2 + (r.outcome === ATTEMPT_STARTED ? 0 : 1);
+  const latest = attempts.reduce((a, b) => (rank(b) > rank(a) ? b : a));
   return latest.outcome === 'pending' ? latest : undefined;
 }
 
@@ -139,7 +140,7 @@ export async function runRemediation(opts: RunOptions): Promise<RunReport> {
   try {
     const since = opts.since ?? new Date(startedAt.getTime() - settings.lookbackMs);
     const discovered = await discoverFailures(arm, scope, { since, now: startedAt });
-    const candidates = discovered.candidates as Candidate[];
+    const candidates = discovered.candidates;
     progress(`discovered ${candidates.length} failed backup job(s)`);
     log.info('discovery done', { candidates: candidates.length, skipped: discovered.skipped.length });
 
@@ -190,14 +191,14 @@ export async function runRemediation(opts: RunOptions): Promise<RunReport> {
     if (mode === 'apply') {
       const seen = new Set(items.map((i) => i.vmId.toLowerCase()));
       const windowStart = new Date(startedAt.getTime() - settings.attemptWindowMs);
-      const skipped = discovered.skipped as { vmId?: string; jobId?: string }[];
+      const skipped = discovered.skipped;
       const recheck = skipped.filter((s) => s.vmId && !seen.has(s.vmId.toLowerCase()));
       const verified = await Promise.all(
         recheck.map((s) =>
           limit(async () => {
-            const pending = await pendingFromEarlierRun(ledger, s.vmId!, windowStart);
+            const pending = await pendingFromEarlierRun(ledger, s.vmId, windowStart);
             if (!pending) return undefined;
-            return verifyPending(s.vmId!, s.jobId ?? pending.jobId, pending, { runId, ledger, arm, log, now, settings, opts });
+            return verifyPending(s.vmId, s.jobId, pending, { runId, ledger, arm, log, now, settings, opts });
           }),
         ),
       );
@@ -234,13 +235,20 @@ async function planCandidate(
   candidate: Candidate,
   ctx: { arm: ArmContext; settings: Settings; diagnoser: ReturnType<typeof createDiagnoser>; log: Logger; now: Date },
 ): Promise<PlanItem> {
-  const c = candidate as unknown as { vmId: string; jobId: string; job?: unknown; vaultId?: string; protectedItemId?: string };
+  const c = candidate;
   const log = ctx.log.child({ vmId: c.vmId, jobId: c.jobId });
-  const classification = classify((c.job ?? candidate) as Parameters<typeof classify>[0]);
+  const classification = classify(c.job as Parameters<typeof classify>[0]);
   const entry = catalogueEntry(classification.code);
   try {
     const diagnosis = await ctx.diagnoser.diagnose(candidate);
-    const item = planItem(candidate, classification, diagnosis, entry, { settings: ctx.settings, now: ctx.now });
+    const item = planItem(candidate, classification, diagnosis, entry, {
+      subscriptions: ctx.settings.subscriptions,
+      resourceGroups: ctx.settings.resourceGroups,
+      allowedActions: ctx.settings.allowedActions,
+      optInCodes: ctx.settings.optInCodes,
+      backupRetentionDays: ctx.settings.backupRetentionDays,
+      now: ctx.now,
+    });
     log.info('planned', { code: classification.code, actions: item.actions.map((a) => a.kind), findings: item.findings.map((f) => f.kind) });
     return item;
   } catch (err) {
@@ -323,7 +331,7 @@ export async function discoverWork(opts: Omit<RunOptions, 'mode'>): Promise<{ vm
   const since = opts.since ?? new Date(now.getTime() - opts.settings.lookbackMs);
   const { candidates } = await discoverFailures(opts.arm, resolveScope(opts), { since, now });
   const byVm = new Map<string, { vmId: string; jobId: string }>();
-  for (const c of candidates as unknown as { vmId: string; jobId: string }[]) {
+  for (const c of candidates) {
     const key = c.vmId.toLowerCase();
     if (!byVm.has(key)) byVm.set(key, { vmId: c.vmId, jobId: c.jobId });
   }
