@@ -1,0 +1,127 @@
+// `backup-remediator plan|apply|simulate|demo`. A thin adapter: commander parses, cli/run.ts and
+// cli/demo.ts do the work through lib/engine.ts, and every error ends as a message and an exit code.
+
+import { Command, CommanderError, Option } from 'commander';
+import { InvalidResourceIdError } from '../lib/arm/ids';
+import { ConfigError } from '../lib/config';
+import { OUTPUT_FORMATS, type OutputFormat } from '../lib/report';
+import { runDemo } from './demo';
+import { EXIT, EXIT_CODES_HELP, UsageError } from './exit-codes';
+import { processIo, type CliIo } from './io';
+import { runCommand, type RunFlags } from './run';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function outputOption(): Option {
+  return new Option('-o, --output <format>', 'report format').choices(OUTPUT_FORMATS as string[]).default('table');
+}
+
+function addRunOptions(cmd: Command): Command {
+  return cmd
+    .option('--subscription <id>', 'subscription to cover (repeatable); default REMEDIATION_SUBSCRIPTIONS', collect, [])
+    .option('--vault <id>', 'only this Recovery Services vault (ARM id)')
+    .option('--vm <id>', 'only this virtual machine (ARM id)')
+    .option('--since <duration>', 'look-back window for failed jobs (30m, 24h, 2d, PT24H); default REMEDIATION_LOOKBACK')
+    .addOption(outputOption())
+    .option('--endpoint <url>', 'ARM endpoint (sovereign cloud or a standalone emulator; CA via NODE_EXTRA_CA_CERTS); default ARM_ENDPOINT')
+    .option('--estate <file>', 'run against an in-process emulator loaded with this estate file instead of Azure')
+    .option('-q, --quiet', 'no progress or warnings on stderr')
+    .option('-v, --verbose', 'engine log as JSON lines on stderr');
+}
+
+/** Builds the program; `exit` receives the command's exit code (commander's own errors included). */
+export function buildProgram(io: CliIo, cleanups: (() => Promise<void>)[], setCode: (code: number) => void): Command {
+  const program = new Command('backup-remediator')
+    .description('Keeps Azure VM backups healthy: classifies failed backup jobs, diagnoses through ARM and applies the safe documented fixes (dry-run first).')
+    .addHelpText('after', `\n${EXIT_CODES_HELP}\n`)
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });
+  const cleanup = (fn: () => Promise<void>): void => void cleanups.push(fn);
+
+  addRunOptions(program.command('plan').description('dry-run: read only and print what would be done'))
+    .action(async (opts: RunFlags) => setCode(await runCommand('plan', opts, io, cleanup)));
+
+  addRunOptions(program.command('apply').description('apply the plan (asks first on a terminal unless --yes)'))
+    .option('-y, --yes', 'apply without asking (required when stdin is not a terminal)')
+    .action(async (opts: RunFlags) => setCode(await runCommand('apply', opts, io, cleanup)));
+
+  program
+    .command('simulate')
+    .description('serve a simulated Azure (ARM over HTTPS on 127.0.0.1) until killed; prints "listening <url>"')
+    .option('--estate <file>', 'estate file; default the built-in sample')
+    .option('--port <port>', 'port to listen on; 0 = any free port', (v) => {
+      if (!/^\d+$/.test(v) || Number(v) > 65535) throw new UsageError(`--port ${JSON.stringify(v)}: expected 0-65535`);
+      return Number(v);
+    }, 0)
+    .option('--ca-out <file>', 'write the CA certificate (PEM) here, for NODE_EXTRA_CA_CERTS or the Azure CLI')
+    .action(async (opts: { estate?: string; port: number; caOut?: string }) => {
+      // Loaded lazily: the standalone server is only needed by this command.
+      const { runStandalone } = await import('../emulator/standalone');
+      await runStandalone({ estate: opts.estate, port: opts.port, caOut: opts.caOut });
+      setCode(EXIT.ok);
+    });
+
+  program
+    .command('demo', { isDefault: false })
+    .description('plan, apply and verify over the built-in sample estate in an in-process emulator (what `npm start` runs)')
+    .option('--estate <file>', 'another estate file instead of the built-in sample')
+    .addOption(outputOption())
+    .option('-q, --quiet', 'no progress or warnings on stderr')
+    .option('-v, --verbose', 'engine log as JSON lines on stderr')
+    .action(async (opts: { estate?: string; output: OutputFormat; quiet?: boolean; verbose?: boolean }) =>
+      setCode(await runDemo(opts, io, cleanup)),
+    );
+
+  return program;
+}
+
+async function closeAll(cleanups: (() => Promise<void>)[]): Promise<void> {
+  // Last opened, first closed: the ledger before the emulator it may still be talking about.
+  for (const fn of cleanups.splice(0).reverse()) {
+    await fn().catch(() => undefined);
+  }
+}
+
+/** Runs the CLI with `argv` (arguments after the program name) and resolves to the exit code. */
+export async function main(argv: string[], io: CliIo = processIo(), cleanups: (() => Promise<void>)[] = []): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, cleanups, (c) => (code = c));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version are successes; every other commander error is a usage error it already printed.
+      return e.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    if (e instanceof UsageError || e instanceof InvalidResourceIdError || e instanceof ConfigError) {
+      io.stderr.write(`error: ${e.message}\n`);
+      return EXIT.badInput;
+    }
+    io.stderr.write(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return EXIT.internal;
+  } finally {
+    await closeAll(cleanups);
+  }
+}
+
+if (require.main === module) {
+  const cleanups: (() => Promise<void>)[] = [];
+  let interrupted = false;
+  process.once('SIGINT', () => {
+    interrupted = true;
+    process.stderr.write('\ninterrupted\n');
+    // Stop Azurite and the emulator (child process, sockets) rather than leave them behind.
+    void closeAll(cleanups).finally(() => process.exit(EXIT.interrupted));
+  });
+  main(process.argv.slice(2), processIo(), cleanups).then(
+    (code) => {
+      process.exitCode = interrupted ? EXIT.interrupted : code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`error: ${String(e)}\n`);
+      process.exitCode = EXIT.internal;
+    },
+  );
+}

@@ -1,0 +1,43 @@
+// The ledger for a CLI run: the configured storage account when there is one, else a throwaway
+// in-memory Azurite that lives as long as the process.
+
+import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
+import { createLedger, storageFromEnv, type Ledger } from '../lib/ledger';
+import { startAzurite } from '../lib/storage/azurite';
+import { UsageError } from './exit-codes';
+
+export interface LedgerHandle {
+  ledger: Ledger;
+  description: string;
+  close(): Promise<void>;
+}
+
+export async function openLedger(env: Record<string, string | undefined>, opts: { prefix: string; now?: () => Date }): Promise<LedgerHandle> {
+  let config;
+  try {
+    config = storageFromEnv(env);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (config?.kind === 'connection-string') {
+    const ledger = await createLedger({ connectionString: config.connectionString, prefix: opts.prefix, now: opts.now });
+    return { ledger, description: 'ledger in AzureWebJobsStorage', close: async () => undefined };
+  }
+  if (config?.kind === 'identity') {
+    const credential = config.clientId ? new ManagedIdentityCredential({ clientId: config.clientId }) : new DefaultAzureCredential();
+    const ledger = await createLedger({ tableEndpoint: config.tableEndpoint, credential, prefix: opts.prefix, now: opts.now });
+    return { ledger, description: `ledger at ${config.tableEndpoint}`, close: async () => undefined };
+  }
+  const azurite = await startAzurite({ silent: true });
+  try {
+    const ledger = await createLedger({ connectionString: azurite.connectionString, prefix: opts.prefix, now: opts.now });
+    return {
+      ledger,
+      description: 'ledger in a temporary in-memory Azurite (set AzureWebJobsStorage to keep history between runs)',
+      close: () => azurite.stop(),
+    };
+  } catch (e) {
+    await azurite.stop();
+    throw e;
+  }
+}
