@@ -1,0 +1,47 @@
+// Verification across runs: a Backup Now still running at the verification deadline is recorded
+// as pending; later runs verify it (no second trigger) and record how it ended.
+
+import { failedJob, ids, oneVaultEstate, RG, SUB, useHarness, vmSpec } from './helpers/harness';
+
+const env = useHarness();
+
+test('a slow backup is pending, then verified as resolved by a later run without a second trigger', async () => {
+  const e = await env(
+    oneVaultEstate({
+      vms: [vmSpec('vm-slow')],
+      jobs: [failedJob('00000000-0000-4000-8000-00000000d001', 'vm-slow', 'BackUpOperationFailedV2')],
+      simulation: { backupDurationSeconds: 3600 },
+    }),
+    { settings: { verifyTimeoutMs: 10 * 60_000 } },
+  );
+  const vmId = ids.vm(SUB, RG, 'vm-slow');
+
+  const first = await e.run('apply');
+  expect(e.writes().map((w) => w.method)).toEqual(['POST']);
+  const v1 = first.items[0].verification;
+  expect(v1?.outcome).toBe('pending');
+  expect(v1?.status).toBe('InProgress');
+  expect(v1?.jobId).toMatch(/\/backupJobs\//i);
+  const attempts = await e.ledger.attempts(vmId, new Date(0));
+  expect(attempts.map((a) => a.outcome)).toEqual(['started', 'pending']);
+
+  // Still running: the next run neither triggers again nor forgets it.
+  e.emu.requests.reset();
+  const second = await e.run('apply');
+  expect(e.writes()).toEqual([]);
+  expect(second.items.map((i) => i.verification?.outcome)).toEqual(['pending']);
+
+  // After the backup's simulated hour, a run finds it completed and records the resolution.
+  e.emu.clock.advance(3_600_000);
+  const third = await e.run('apply');
+  expect(e.writes()).toEqual([]);
+  expect(third.items).toHaveLength(1);
+  expect(third.items[0].verification).toMatchObject({ outcome: 'resolved', status: 'Completed', jobId: v1?.jobId });
+  const after = await e.ledger.attempts(vmId, new Date(0));
+  expect(after.map((a) => a.outcome)).toEqual(['started', 'pending', 'resolved']);
+
+  // Once resolved, later runs have nothing to say about it.
+  const fourth = await e.run('apply');
+  expect(e.writes()).toEqual([]);
+  expect(fourth.items).toEqual([]);
+});
