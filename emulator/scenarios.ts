@@ -27,8 +27,10 @@ export interface RawJob {
   endTime?: string;
   errorDetails?: RawErrorDetail[];
   extendedInfo?: Record<string, unknown>;
+  /** The VM was deleted while protected (the validator then accepts a dangling vmId). */
+  vmDeleted?: boolean;
 }
-export interface RawVault { name: string; protectedItems: { vmId: string; policy: string }[]; jobs: RawJob[] }
+export interface RawVault { name: string; protectedItems: { vmId: string; policy: string; vmDeleted?: boolean }[]; jobs: RawJob[] }
 export interface RawResourceGroup {
   name: string;
   location: string;
