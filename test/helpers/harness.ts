@@ -56,7 +56,7 @@ export function useHarness(): (estate: unknown, opts?: HarnessOptions) => Promis
       retry: { maxRetries: 3, retryDelayInMs: 5, maxRetryDelayInMs: 50 },
       lroPollIntervalMs: 1,
     });
-    const ledger = await createLedger({ connectionString: azurite().connectionString, prefix: uniquePrefix('e2e') });
+    const ledger = await createLedger({ connectionString: azurite().connectionString, prefix: uniquePrefix('e2e'), now: () => emu.clock.now() });
     const logs = memorySink();
     const settings: Settings = {
       ...DEFAULT_SETTINGS,
