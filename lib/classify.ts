@@ -1,0 +1,180 @@
+// Failed job -> catalogue code. Every piece of evidence is kept as a signal; the code is decided only
+// when all matched signals agree, so a mixed or unknown failure stays `Unclassified` (report, no writes).
+import type { AutomationClass, Classification, Signal } from './types';
+import { CATALOGUE, catalogueEntry, catalogueEntryByNumber } from './catalogue';
+import type { CatalogueEntry } from './catalogue';
+
+export interface JobLike {
+  errorDetails?: { errorCode?: number | string; errorTitle?: string; errorString?: string; recommendations?: string[] }[];
+  extendedInfo?: { dynamicErrorMessage?: string; propertyBag?: Record<string, string>; tasksList?: unknown[] };
+  alert?: { code?: string; message?: string };
+}
+
+export const UNCLASSIFIED = 'Unclassified';
+
+const MAX_SIGNAL_VALUE = 500;
+// Symbolic codes are identifier-like tokens; matching whole tokens keeps `ExtensionOperationFailed`
+// from matching inside `ExtensionOperationFailedForManagedDisks`.
+const TOKEN = /[A-Za-z][A-Za-z0-9_]*/g;
+const NUMERIC = /^\s*\d{1,12}\s*$/;
+
+interface Evidence {
+  signal: Signal;
+  /** Entries this signal is consistent with (more than one only for a documented message two codes share). */
+  entries: CatalogueEntry[];
+  rank: number;
+}
+
+interface TextField {
+  source: Signal['source'];
+  value: string;
+  /** Message text is matched only in fields that carry the service's human message. */
+  messages: boolean;
+}
+
+function clip(s: string): string {
+  return s.length > MAX_SIGNAL_VALUE ? `${s.slice(0, MAX_SIGNAL_VALUE)}…` : s;
+}
+
+function collectStrings(value: unknown, out: string[], depth = 0): void {
+  if (depth > 4 || out.length > 50) return;
+  if (typeof value === 'string') out.push(value);
+  else if (Array.isArray(value)) for (const v of value) collectStrings(v, out, depth + 1);
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) collectStrings(v, out, depth + 1);
+}
+
+function textFields(job: JobLike): { fields: TextField[]; numbers: { value: string; n: number }[] } {
+  const fields: TextField[] = [];
+  const numbers: { value: string; n: number }[] = [];
+  const push = (source: Signal['source'], value: unknown, messages: boolean) => {
+    if (typeof value === 'string' && value.trim() !== '') fields.push({ source, value, messages });
+  };
+  for (const d of Array.isArray(job?.errorDetails) ? job.errorDetails : []) {
+    if (!d || typeof d !== 'object') continue;
+    const code = d.errorCode;
+    if (typeof code === 'number' && Number.isFinite(code)) numbers.push({ value: String(code), n: code });
+    else if (typeof code === 'string' && NUMERIC.test(code)) numbers.push({ value: code.trim(), n: Number(code) });
+    else push('errorCode', code, false);
+    push('errorTitle', d.errorTitle, true);
+    push('errorString', d.errorString, true);
+  }
+  const info = job?.extendedInfo;
+  if (info && typeof info === 'object') {
+    push('dynamicErrorMessage', info.dynamicErrorMessage, true);
+    if (info.propertyBag && typeof info.propertyBag === 'object') {
+      for (const v of Object.values(info.propertyBag)) push('propertyBag', v, false);
+    }
+    const tasks: string[] = [];
+    collectStrings(info.tasksList, tasks);
+    for (const t of tasks) push('tasksList', t, false);
+  }
+  if (job?.alert && typeof job.alert === 'object') {
+    push('alert', job.alert.code, false);
+    push('alert', job.alert.message, true);
+  }
+  return { fields, numbers };
+}
+
+function symbolicEvidence(field: TextField): Evidence[] {
+  const found = new Map<string, CatalogueEntry>();
+  for (const token of field.value.match(TOKEN) ?? []) {
+    const entry = catalogueEntry(token);
+    if (entry) found.set(entry.code, entry);
+  }
+  return [...found.values()].map((entry) => ({
+    signal: { source: field.source, value: clip(field.value), matched: { by: 'symbolic', code: entry.code } },
+    entries: [entry],
+    rank: 0,
+  }));
+}
+
+interface MessageHit {
+  entry: CatalogueEntry;
+  language: string;
+  start: number;
+  end: number;
+}
+
+function messageEvidence(field: TextField): Evidence[] {
+  // Full-width punctuation and compatibility forms are folded so translated messages match either way.
+  const text = field.value.normalize('NFKC');
+  const hits: MessageHit[] = [];
+  for (const entry of CATALOGUE) {
+    for (const m of entry.messages) {
+      const found = m.pattern.exec(text) ?? m.pattern.exec(field.value);
+      if (found) {
+        hits.push({ entry, language: m.language, start: found.index, end: found.index + found[0].length });
+        break;
+      }
+    }
+  }
+  // A documented message that sits inside a longer documented message is not evidence of its own.
+  const kept = hits.filter((h) => !hits.some((o) => o !== h && o.start <= h.start && o.end >= h.end && o.end - o.start > h.end - h.start));
+  // Hits on the same span are one message shared by several codes: one signal, consistent with each.
+  const spans = new Map<string, MessageHit[]>();
+  for (const h of kept) {
+    const key = `${h.start}:${h.end}`;
+    spans.set(key, [...(spans.get(key) ?? []), h]);
+  }
+  return [...spans.values()].map((group) => ({
+    signal: {
+      source: field.source,
+      value: clip(field.value),
+      matched: { by: 'message', code: group[0].entry.code, language: group[0].language },
+    },
+    entries: group.map((h) => h.entry),
+    rank: 2,
+  }));
+}
+
+function sameOutcome(entries: CatalogueEntry[]): boolean {
+  const [first, ...rest] = entries;
+  return rest.every((e) => e.automation === first.automation && e.fixes.join() === first.fixes.join());
+}
+
+function unclassified(signals: Signal[], conflicting?: string[]): Classification {
+  const c: Classification = { code: UNCLASSIFIED, signals, automation: 'report-only' as AutomationClass };
+  if (conflicting && conflicting.length > 0) c.conflicting = conflicting;
+  return c;
+}
+
+/**
+ * Classifies a failed backup job (or alert) against the catalogue. Signals, strongest first: symbolic
+ * codes anywhere, documented numeric codes, then documented messages in any catalogued language.
+ */
+export function classify(job: JobLike): Classification {
+  const { fields, numbers } = textFields(job ?? {});
+  const evidence: Evidence[] = [];
+  const unmatched: Signal[] = [];
+
+  for (const field of fields) {
+    const symbolic = symbolicEvidence(field);
+    const messages = field.messages ? messageEvidence(field) : [];
+    evidence.push(...symbolic, ...messages);
+    if (symbolic.length === 0 && messages.length === 0 && field.source !== 'tasksList' && field.source !== 'propertyBag') {
+      unmatched.push({ source: field.source, value: clip(field.value) });
+    }
+  }
+  for (const { value, n } of numbers) {
+    const entry = catalogueEntryByNumber(n);
+    if (entry) evidence.push({ signal: { source: 'errorCode', value, matched: { by: 'numeric', code: entry.code } }, entries: [entry], rank: 1 });
+    else unmatched.push({ source: 'errorCode', value });
+  }
+
+  evidence.sort((a, b) => a.rank - b.rank);
+  const signals = [...evidence.map((e) => e.signal), ...unmatched];
+  if (evidence.length === 0) return unclassified(signals);
+
+  // The code must be consistent with every matched signal.
+  let agreed = evidence[0].entries;
+  for (const e of evidence.slice(1)) agreed = agreed.filter((entry) => e.entries.includes(entry));
+
+  if (agreed.length === 0 || !sameOutcome(agreed)) {
+    const conflicting = agreed.length === 0 ? [...new Set(evidence.map((e) => e.entries[0].code))] : agreed.map((e) => e.code);
+    return unclassified(signals, conflicting);
+  }
+  // Several entries left only when a shared message is the sole evidence and they act alike: the
+  // catalogue order names the code that owns the message.
+  const entry = agreed[0];
+  return { code: entry.code, signals, automation: entry.automation, docUrl: entry.docUrl };
+}
