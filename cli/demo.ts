@@ -52,6 +52,7 @@ export async function runDemo(flags: DemoFlags, io: CliIo, cleanup: Cleanup): Pr
   }
   const target = await emulatorTarget(estateFile);
   cleanup(() => target.close());
+  if (target.emulator) io.onEmulator?.(target.emulator);
   const emu = target.emulator!;
   // A throwaway ledger always: simulated runs must never land in a real storage account.
   const store = await openLedger({}, { prefix: 'demo', now: target.now });

@@ -1,5 +1,7 @@
 // The streams and environment a CLI invocation uses, injectable so tests run the program in-process.
 
+import type { Emulator } from '../emulator/index';
+
 export interface OutStream {
   write(chunk: string): unknown;
   isTTY?: boolean;
@@ -11,6 +13,8 @@ export interface CliIo {
   stderr: OutStream;
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   env: Record<string, string | undefined>;
+  /** Called with each in-process emulator the command starts (tests read its request log). */
+  onEmulator?: (emulator: Emulator) => void;
 }
 
 export function processIo(): CliIo {

@@ -130,6 +130,7 @@ export async function runCommand(mode: RunMode, flags: RunFlags, io: CliIo, clea
 
   const target = flags.estate !== undefined ? await emulatorTarget(flags.estate) : azureTarget(endpoint);
   cleanup(() => target.close());
+  if (target.emulator) io.onEmulator?.(target.emulator);
   const scope = await finalScope(resolved, settings, target);
   const store: LedgerHandle = await openLedger(io.env, { prefix: settings.ledgerPrefix, now: target.now });
   cleanup(() => store.close());
