@@ -1,0 +1,28 @@
+// HTTP API (function keys): POST /api/remediate { vmId, mode } and GET /api/runs/{runId}.
+
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { parseJsonBody, parseRemediateRequest } from '../lib/intake/http';
+import { getRuntime } from '../lib/runtime';
+import { getRunReport, remediateTarget } from '../lib/service';
+import { respond } from './respond';
+
+export async function remediate(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  return respond(context, async () => {
+    const body = parseRemediateRequest(parseJsonBody(await request.text(), request.headers.get('content-length')));
+    const { report, leaseHeld } = await remediateTarget(await getRuntime(), { vmId: body.vmId }, 'http', body.mode);
+    if (leaseHeld) {
+      return { status: 409, jsonBody: { error: { code: 'LeaseHeld', message: `another run is working on ${body.vmId}; retry later` }, report } };
+    }
+    return { status: 200, headers: { 'x-remediation-run-id': report.runId }, jsonBody: report };
+  });
+}
+
+export async function getRun(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  return respond(context, async () => {
+    const run = await getRunReport(await getRuntime(), request.params.runId);
+    return { status: 200, jsonBody: run.report ?? { runId: run.runId, status: run.status } };
+  });
+}
+
+app.http('remediate', { route: 'remediate', methods: ['POST'], authLevel: 'function', handler: remediate });
+app.http('getRun', { route: 'runs/{runId}', methods: ['GET'], authLevel: 'function', handler: getRun });

@@ -1,0 +1,63 @@
+// What a trigger needs to run the engine: settings, ARM clients, the ledger, the work queue and a
+// logger. Built once per process from app settings (validated at start, with every problem named)
+// and shared by all invocations; tests and other hosts install their own with setRuntime().
+
+import { DefaultAzureCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/core-auth';
+import { createArmContext, type ArmContext } from './arm/clients';
+import { loadSettings, type Settings } from './config';
+import { createLedger, storageFromEnv, type Ledger } from './ledger';
+import { createLogger, streamSink, type Logger } from './log';
+import { createWorkQueue, type WorkQueue } from './storage/queue';
+
+export interface Runtime {
+  settings: Settings;
+  arm: ArmContext;
+  ledger: Ledger;
+  queue: WorkQueue;
+  log: Logger;
+  /** The engine's clock; the in-process emulator passes its simulated one. */
+  now?: () => Date;
+  /** How verification waits between polls; tests advance a simulated clock instead of sleeping. */
+  verifyWait?: (ms: number) => Promise<void>;
+}
+
+let current: Promise<Runtime> | undefined;
+
+/** Builds the runtime from app settings. Throws ConfigError (every bad setting named) on a bad deployment. */
+export async function runtimeFromEnv(env: Record<string, string | undefined> = process.env): Promise<Runtime> {
+  const settings = loadSettings(env);
+  const storage = storageFromEnv(env);
+  if (!storage) {
+    throw new Error('No storage configured: set AzureWebJobsStorage (connection string) or AzureWebJobsStorage__accountName (identity-based)');
+  }
+  const clientId = env.AZURE_CLIENT_ID?.trim() || undefined;
+  const credential: TokenCredential = new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
+  const arm = createArmContext({ endpoint: settings.armEndpoint, credential });
+  const ledger =
+    storage.kind === 'connection-string'
+      ? await createLedger({ connectionString: storage.connectionString, prefix: settings.ledgerPrefix })
+      : await createLedger({ tableEndpoint: storage.tableEndpoint, credential, prefix: settings.ledgerPrefix });
+  const queue =
+    storage.kind === 'connection-string'
+      ? createWorkQueue({ connectionString: storage.connectionString, name: settings.queueName })
+      : createWorkQueue({ queueEndpoint: storage.queueEndpoint, credential, name: settings.queueName });
+  await queue.ensure();
+  return { settings, arm, ledger, queue, log: createLogger(streamSink(process.stdout)) };
+}
+
+export function getRuntime(): Promise<Runtime> {
+  if (!current) {
+    current = runtimeFromEnv();
+    // A failed start (bad settings, storage down) is retried by the next invocation, not cached.
+    current.catch(() => {
+      current = undefined;
+    });
+  }
+  return current;
+}
+
+/** Installs a runtime (tests, other hosts); `undefined` resets to building one from app settings. */
+export function setRuntime(rt: Runtime | undefined): void {
+  current = rt ? Promise.resolve(rt) : undefined;
+}
