@@ -89,8 +89,8 @@ var resourceToken = toLower(uniqueString(subscription().id, environmentName, loc
 var tags = { 'azd-env-name': environmentName, application: 'backup-remediator' }
 var deploymentContainerName = 'app-package-${take(resourceToken, 7)}'
 
-// Ledger tables (lib/ledger.ts names them <prefix><suffix>); it creates missing ones too.
-var ledgerTableSuffixes = [ 'runs', 'decisions', 'writes', 'attempts', 'leases', 'control', 'events', 'failures' ]
+// Ledger tables (lib/ledger/table-ledger.ts names them <prefix><Suffix>); it creates missing ones too.
+var ledgerTableSuffixes = [ 'Runs', 'Decisions', 'Writes', 'Attempts', 'Leases', 'Control', 'Events', 'Failures' ]
 
 // Every setting lib/config.ts reads (SETTING_NAMES), always set explicitly so the portal
 // shows the effective configuration. test/infra.test.ts checks this list against the code.

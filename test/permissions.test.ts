@@ -1,0 +1,193 @@
+// The custom roles in infra/ must hold exactly what the engine does. This runs the engine over
+// the sample estate through the real SDK clients against the emulator, maps every logged ARM
+// request to its RBAC operation (lib/arm/permissions.ts) and compares the result with the
+// role actions parsed out of the Bicep: an ARM call without its permission fails here.
+
+import { join } from 'path';
+import { start, type Emulator } from '../emulator/index';
+import { staticTokenCredential } from '../emulator/credential';
+import { sampleEstatePath } from '../emulator/sample';
+import { createArmContext } from '../lib/arm/clients';
+import { permissionFor, permissionKind } from '../lib/arm/permissions';
+import { DEFAULT_SETTINGS, type Settings } from '../lib/config';
+import { runRemediation } from '../lib/engine';
+import { createLedger } from '../lib/ledger';
+import { startAzurite, type AzuriteInstance } from '../lib/storage/azurite';
+import type { RunMode, RunReport } from '../lib/types';
+import { declaration, evaluate, parseBicep, path as bicepPath } from './helpers/bicep';
+
+const SUB = '00000000-0000-4000-8000-000000000001';
+const RG = `/subscriptions/${SUB}/resourceGroups/rg-app`;
+const VM = `${RG}/providers/Microsoft.Compute/virtualMachines/vm-web-01`;
+const VAULT = `${RG}/providers/Microsoft.RecoveryServices/vaults/rsv-prod`;
+const ITEM = `${VAULT}/backupFabrics/Azure/protectionContainers/IaasVMContainer;iaasvmcontainerv2;rg-app;vm-web-01/protectedItems/VM;iaasvmcontainerv2;rg-app;vm-web-01`;
+
+describe('permissionFor', () => {
+  const cases: [string, string, string | undefined][] = [
+    ['GET', VM, 'Microsoft.Compute/virtualMachines/read'],
+    ['GET', `${RG}/providers/Microsoft.Compute/virtualMachines`, 'Microsoft.Compute/virtualMachines/read'],
+    ['GET', `${VM}/instanceView`, 'Microsoft.Compute/virtualMachines/instanceView/read'],
+    ['GET', `${VM}/extensions`, 'Microsoft.Compute/virtualMachines/extensions/read'],
+    ['DELETE', `${VM}/extensions/VMSnapshot`, 'Microsoft.Compute/virtualMachines/extensions/delete'],
+    ['PUT', `${VM}/extensions/VMSnapshot`, 'Microsoft.Compute/virtualMachines/extensions/write'],
+    ['PATCH', VM, 'Microsoft.Compute/virtualMachines/write'],
+    ['POST', `${VM}/restart`, 'Microsoft.Compute/virtualMachines/restart/action'],
+    ['GET', `${RG}/providers/Microsoft.Compute/restorePointCollections/AzureBackup_vm-web-01_1`, 'Microsoft.Compute/restorePointCollections/read'],
+    ['DELETE', `${RG}/providers/Microsoft.Compute/restorePointCollections/AzureBackup_vm-web-01_1`, 'Microsoft.Compute/restorePointCollections/delete'],
+    [
+      'GET',
+      `${RG}/providers/Microsoft.Compute/restorePointCollections/c/restorePoints/p`,
+      'Microsoft.Compute/restorePointCollections/restorePoints/read',
+    ],
+    ['GET', `/subscriptions/${SUB}/providers/Microsoft.Compute/locations/westeurope/operations/abc`, 'Microsoft.Compute/locations/operations/read'],
+    ['POST', `${ITEM}/backup`, 'Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems/backup/action'],
+    ['GET', ITEM, 'Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems/read'],
+    [
+      'GET',
+      `${ITEM}/operationsStatus/0d9f2a`,
+      'Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems/operationsStatus/read',
+    ],
+    [
+      'GET',
+      `${ITEM}/operationResults/0d9f2a`,
+      'Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems/operationResults/read',
+    ],
+    ['GET', `${VAULT}/backupJobs`, 'Microsoft.RecoveryServices/vaults/backupJobs/read'],
+    ['GET', `${VAULT}/backupJobs/7b1c`, 'Microsoft.RecoveryServices/vaults/backupJobs/read'],
+    ['GET', `${VAULT}/backupProtectedItems`, 'Microsoft.RecoveryServices/vaults/backupProtectedItems/read'],
+    ['GET', `/subscriptions/${SUB}/providers/Microsoft.RecoveryServices/vaults`, 'Microsoft.RecoveryServices/vaults/read'],
+    ['POST', '/providers/Microsoft.ResourceGraph/resources', 'Microsoft.ResourceGraph/resources/read'],
+    ['POST', '/providers/microsoft.resourcegraph/RESOURCES', 'Microsoft.ResourceGraph/resources/read'],
+    ['GET', `/subscriptions/${SUB}/providers/Microsoft.Authorization/locks`, 'Microsoft.Authorization/locks/read'],
+    ['GET', `${RG}/providers/Microsoft.Authorization/locks`, 'Microsoft.Authorization/locks/read'],
+    // resource-level lock listing sends an empty parent path
+    ['GET', `${RG}/providers/Microsoft.Compute//virtualMachines/vm-web-01/providers/Microsoft.Authorization/locks`, 'Microsoft.Authorization/locks/read'],
+    ['GET', RG, 'Microsoft.Resources/subscriptions/resourceGroups/read'],
+    ['GET', `/subscriptions/${SUB}/resourcegroups`, 'Microsoft.Resources/subscriptions/resourcegroups/read'],
+    ['GET', `/subscriptions/${SUB}`, 'Microsoft.Resources/subscriptions/read'],
+    ['GET', `${VM}/`, 'Microsoft.Compute/virtualMachines/read'],
+    ['GET', `https://127.0.0.1:4443${VM}?api-version=2026-04-01&$expand=instanceView`, 'Microsoft.Compute/virtualMachines/read'],
+    ['POST', '/providers/Microsoft.Compute/register', 'Microsoft.Compute/register/action'],
+    // not ARM resource calls, or no ARM shape: nothing to authorise / cannot say
+    ['POST', '/msi/token', undefined],
+    ['GET', '/metadata/identity/oauth2/token', undefined],
+    ['POST', '/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token', undefined],
+    ['DELETE', `${VM}/extensions`, undefined],
+    ['PUT', `${RG}/providers/Microsoft.Compute/virtualMachines`, undefined],
+    ['POST', VM, undefined],
+    ['GET', `/subscriptions/${SUB}/providers/Microsoft.Compute`, undefined],
+    ['TRACE', VM, undefined],
+    ['GET', 'subscriptions/x', undefined],
+  ];
+  test.each(cases)('%s %s → %s', (method, p, expected) => {
+    expect(permissionFor(method, p)).toBe(expected);
+  });
+
+  it('classifies operation kinds', () => {
+    expect(permissionKind('Microsoft.Compute/virtualMachines/read')).toBe('read');
+    expect(permissionKind('Microsoft.Compute/virtualMachines/extensions/delete')).toBe('delete');
+    expect(permissionKind('a/b/backup/action')).toBe('action');
+    expect(permissionKind('a/b/write')).toBe('write');
+    expect(permissionKind('a/b/c')).toBeUndefined();
+  });
+});
+
+// ---- engine runs over the sample estate vs. the roles in the Bicep -----------------------------
+
+interface Roles {
+  reader: string[];
+  operator: string[];
+}
+
+async function rolesFromBicep(): Promise<Roles> {
+  const f = await parseBicep(join(__dirname, '..', 'infra', 'modules', 'remediator-roles.bicep'));
+  const actions = (name: string): string[] => {
+    const perms = evaluate(f, bicepPath(declaration(f, 'resource_declaration', name).value, 'properties.permissions'));
+    const a = Array.isArray(perms) ? (perms[0] as Record<string, unknown>)?.actions : undefined;
+    if (!Array.isArray(a) || !a.every((x) => typeof x === 'string')) throw new Error(`${name}: actions are not a literal list`);
+    return (a as string[]).map((x) => x.toLowerCase());
+  };
+  return { reader: actions('readerRole'), operator: actions('operatorRole') };
+}
+
+interface Used {
+  /** Every ARM request with the operation it maps to (undefined = unmapped). */
+  mapped: { method: string; path: string; operation: string | undefined }[];
+  operations: Set<string>;
+  report: RunReport;
+}
+
+describe('engine runs need exactly the permissions of the roles in infra/', () => {
+  let azurite: AzuriteInstance;
+  let roles: Roles;
+  const emulators: Emulator[] = [];
+
+  beforeAll(async () => {
+    azurite = await startAzurite({ silent: true });
+    roles = await rolesFromBicep();
+  }, 30000);
+  afterAll(async () => {
+    while (emulators.length > 0) await emulators.pop()!.stop();
+    await azurite?.stop();
+  });
+
+  async function runOver(mode: RunMode, prefix: string): Promise<Used> {
+    const emu = await start({ estate: sampleEstatePath(), port: 0 });
+    emulators.push(emu);
+    const arm = createArmContext({
+      endpoint: emu.endpoint,
+      credential: staticTokenCredential(),
+      ca: emu.ca,
+      retry: { maxRetries: 3, retryDelayInMs: 5, maxRetryDelayInMs: 50 },
+      lroPollIntervalMs: 1,
+    });
+    const ledger = await createLedger({ connectionString: azurite.connectionString, prefix: `${prefix}${process.pid}` });
+    const subscriptions = emu.state.estate.subscriptions.map((s) => s.id);
+    const settings: Settings = {
+      ...DEFAULT_SETTINGS,
+      mode: mode === 'apply' ? 'apply' : 'dry-run',
+      subscriptions,
+      armEndpoint: emu.endpoint,
+    };
+    emu.requests.reset();
+    const report = await runRemediation({
+      mode,
+      scope: { subscriptions },
+      settings,
+      arm,
+      ledger,
+      trigger: 'cli',
+      now: () => emu.clock.now(),
+      verifyWait: async (ms: number) => emu.clock.advance(ms),
+    });
+    const mapped = emu.requests
+      .all()
+      .filter((r) => r.category !== 'token')
+      .map((r) => ({ method: r.method, path: r.path, operation: permissionFor(r.method, r.path)?.toLowerCase() }));
+    return { mapped, operations: new Set(mapped.flatMap((m) => (m.operation ? [m.operation] : []))), report };
+  }
+
+  const sortedList = (s: Iterable<string>) => [...s].sort();
+
+  it('dry-run uses only reads, all of them in the reader role', async () => {
+    const used = await runOver('plan', 'permplan');
+    expect(used.report.items.length).toBeGreaterThan(0);
+    expect(used.mapped.filter((m) => m.operation === undefined)).toEqual([]);
+    expect(sortedList([...used.operations].filter((o) => permissionKind(o) !== 'read'))).toEqual([]);
+    expect(sortedList([...used.operations].filter((o) => !roles.reader.includes(o)))).toEqual([]);
+  });
+
+  it('apply writes exactly what the operator role adds, and reads only what it holds', async () => {
+    const used = await runOver('apply', 'permapply');
+    expect(used.mapped.filter((m) => m.operation === undefined)).toEqual([]);
+    const writesUsed = sortedList([...used.operations].filter((o) => permissionKind(o) !== 'read'));
+    const remediationExtras = sortedList(roles.operator.filter((o) => !roles.reader.includes(o) && permissionKind(o) !== 'read'));
+    // The sample estate exercises every write kind, so the sets must be equal, not just included.
+    expect(writesUsed).toEqual(remediationExtras);
+    expect(sortedList([...used.operations].filter((o) => !roles.operator.includes(o)))).toEqual([]);
+    // Reads beyond the reader role are only the operation-polling ones the operator role adds.
+    const pollingUsed = [...used.operations].filter((o) => permissionKind(o) === 'read' && !roles.reader.includes(o));
+    const pollingGranted = roles.operator.filter((o) => !roles.reader.includes(o) && permissionKind(o) === 'read');
+    for (const o of pollingUsed) expect(pollingGranted).toContain(o);
+  });
+});
