@@ -39,7 +39,12 @@ export interface RestorePointCollectionSpec {
   location?: string;
 }
 
-export interface ProtectedItemSpec { vmId: string; policy: string }
+export interface ProtectedItemSpec {
+  vmId: string;
+  policy: string;
+  /** The VM was deleted after protection: vmId may then name a VM absent from the estate. */
+  vmDeleted?: boolean;
+}
 
 export interface JobErrorDetail {
   errorCode?: number | string;
@@ -58,6 +63,11 @@ export interface JobSpec {
   errorDetails?: JobErrorDetail[];
   /** Anything else the estate wants served verbatim under properties.extendedInfo. */
   extendedInfo?: Record<string, unknown>;
+  /** The VM was deleted: vmId may then name a VM absent from the estate. */
+  vmDeleted?: boolean;
+  activityId?: string;
+  /** Set on jobs the emulator creates (Backup Now); estate jobs default to false. */
+  isUserTriggered?: boolean;
 }
 
 export interface VaultSpec {
