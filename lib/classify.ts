@@ -108,11 +108,11 @@ function messageEvidence(field: TextField): Evidence[] {
       }
     }
   }
-  // A documented message that sits inside a longer documented message is not evidence of its own.
-  const kept = hits.filter((h) => !hits.some((o) => o !== h && o.start <= h.start && o.end >= h.end && o.end - o.start > h.end - h.start));
   // Hits on the same span are one message shared by several codes: one signal, consistent with each.
+  // (Overlapping but different messages are separate signals and so conflict: patterns are built to
+  // avoid that, e.g. the current agent message refuses the 2016 continuation.)
   const spans = new Map<string, MessageHit[]>();
-  for (const h of kept) {
+  for (const h of hits) {
     const key = `${h.start}:${h.end}`;
     spans.set(key, [...(spans.get(key) ?? []), h]);
   }
