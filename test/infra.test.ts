@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { SETTING_NAMES } from '../lib/config';
+import { DEFAULT_SETTINGS, loadSettings, SETTING_NAMES } from '../lib/config';
 import {
   BicepFile,
   BicepValue,
@@ -437,5 +437,50 @@ describe('azd wiring', () => {
     expect(yaml).toMatch(/^infra:\n {2}provider: bicep\n {2}path: infra\n/m);
     // the service name and the tag must agree, or `azd deploy` finds no target
     expect(descendants(file('modules/function-app.bicep').root, 'object_property').some((p) => propertyKey(p) === 'azd-service-name')).toBe(true);
+  });
+});
+
+describe('local settings, package and docs', () => {
+  const ROOT = join(__dirname, '..');
+
+  it('local.settings.json.example sets every setting the code reads and loads as the defaults', () => {
+    const example = JSON.parse(readFileSync(join(ROOT, 'local.settings.json.example'), 'utf8')) as { Values: Record<string, string> };
+    expect([...SETTING_NAMES, 'AZURE_CLIENT_ID', 'AzureWebJobsStorage', 'FUNCTIONS_WORKER_RUNTIME'].filter((n) => !(n in example.Values))).toEqual([]);
+    expect(example.Values.FUNCTIONS_WORKER_RUNTIME).toBe('node');
+    const loaded = loadSettings(example.Values);
+    expect({ ...loaded, subscriptions: [] }).toEqual({ ...DEFAULT_SETTINGS, subscriptions: [] });
+  });
+
+  it('the Bicep defaults load without a configuration error and equal the code defaults', () => {
+    const main = file('main.bicep');
+    const settings = obj(evaluate(main, declaration(main, 'variable_declaration', 'remediationSettings').value));
+    const env: Record<string, string> = {};
+    for (const [name, v] of Object.entries(settings)) {
+      // values are parameters (or the fixed queue name): resolve them to the parameter defaults
+      const param = isExpr(v) ? declarations(main, 'parameter_declaration').find((p) => p.name === v.expr) : undefined;
+      const value = param ? evaluate(main, param.value) : v;
+      if (typeof value === 'string') env[name] = value;
+    }
+    expect(Object.keys(env).length).toBeGreaterThanOrEqual(SETTING_NAMES.length - 1); // all but the computed subscriptions
+    expect({ ...loadSettings(env), subscriptions: [] }).toEqual({ ...DEFAULT_SETTINGS, subscriptions: [] });
+  });
+
+  it('.funcignore keeps what the Functions host runs', () => {
+    const patterns = readFileSync(join(ROOT, '.funcignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    for (const kept of ['dist/', 'dist/functions/', 'host.json', 'package.json', 'node_modules/']) expect(patterns).not.toContain(kept);
+    expect(patterns).toEqual(expect.arrayContaining(['test/', 'infra/', 'local.settings.json', '*.ts']));
+  });
+
+  it('docs/deploy.md documents every azd variable, both roles and the rollback', () => {
+    const doc = readFileSync(join(ROOT, 'docs', 'deploy.md'), 'utf8');
+    const json = JSON.parse(readFileSync(join(INFRA, 'main.parameters.json'), 'utf8')) as { parameters: Record<string, { value: string }> };
+    const vars = Object.values(json.parameters).map((p) => /^\$\{([A-Z_]+)/.exec(p.value)?.[1]);
+    expect(vars.filter((v) => !v || !doc.includes(`\`${v}\``))).toEqual([]);
+    for (const s of ['azd up', 'azd env set REMEDIATION_MODE apply', 'alertsForAllJobFailures', 'azd down', 'REMEDIATION_KILL_SWITCH']) {
+      expect(doc).toContain(s);
+    }
   });
 });
