@@ -209,6 +209,14 @@ describe('message patterns', () => {
     expect(zh.test('無法執行操作,因為VM代理程式沒有回應。')).toBe(true);
   });
 
+  test('English negations match contracted or spelled out', () => {
+    const p = phrasePattern("The virtual machine doesn't exist");
+    expect(p.test('The virtual machine does not exist.')).toBe(true);
+    expect(p.test('The virtual machine doesn\u2019t exist')).toBe(true);
+    expect(p.test('The virtual machine does exist')).toBe(false);
+    expect(phrasePattern("The VM isn't in a state that allows backups").test('the VM is not in a state that allows backups')).toBe(true);
+  });
+
   test('patterns only match on word boundaries', () => {
     const p = phrasePattern('VMSnapshot extension operation failed');
     expect(p.test('Error: VMSnapshot extension operation failed.')).toBe(true);

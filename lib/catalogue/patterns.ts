@@ -18,6 +18,26 @@ function escapeChar(c: string): string {
   return /[\\^$.*+?()[\]{}|/]/.test(c) ? `\\${c}` : c;
 }
 
+function literal(part: string): string {
+  let out = '';
+  for (const ch of Array.from(part)) {
+    if (/\s/u.test(ch)) out += '\\s*';
+    else if (new RegExp(DASH, 'u').test(ch)) out += `\\s*${DASH}+\\s*`;
+    else if (new RegExp(QUOTE, 'u').test(ch)) out += `${QUOTE}?`;
+    else if (PUNCT[ch]) out += PUNCT[ch];
+    else out += escapeChar(ch);
+  }
+  return out;
+}
+
+// English negations appear both contracted and spelled out across message versions ("doesn't" / "does not").
+const CONTRACTION = /\b([A-Za-z]+)n['\u2019]t\b/g;
+
+function negation(base: string): string {
+  const stem = base.toLowerCase() === 'ca' ? 'can' : base;
+  return `(?:${base}n['\u2019]t|${stem}\\s*not)`;
+}
+
 /**
  * Turns a documented message into a pattern that tolerates case, runs of whitespace, dash and quote
  * variants, surrounding quotes and trailing punctuation, yet only matches the whole phrase on word
@@ -26,13 +46,12 @@ function escapeChar(c: string): string {
 export function phrasePattern(text: string, opts: { notFollowedBy?: string } = {}): RegExp {
   const trimmed = text.trim().replace(/[.\u3002]+$/u, '');
   let body = '';
-  for (const ch of Array.from(trimmed)) {
-    if (/\s/u.test(ch)) body += '\\s*';
-    else if (new RegExp(DASH, 'u').test(ch)) body += `\\s*${DASH}+\\s*`;
-    else if (new RegExp(QUOTE, 'u').test(ch)) body += `${QUOTE}?`;
-    else if (PUNCT[ch]) body += PUNCT[ch];
-    else body += escapeChar(ch);
+  let last = 0;
+  for (const m of trimmed.matchAll(CONTRACTION)) {
+    body += literal(trimmed.slice(last, m.index)) + negation(m[1]);
+    last = (m.index ?? 0) + m[0].length;
   }
+  body += literal(trimmed.slice(last));
   body = body.replace(/(\\s\*)+/g, '\\s*');
   const tail = opts.notFollowedBy
     ? `(?!\\s*(?:${DASH}|[:\uff1a])?\\s*${opts.notFollowedBy.trim().split(/\s+/).map((w) => w.split('').map(escapeChar).join('')).join('\\s*')})`
