@@ -79,8 +79,8 @@ export function resourceTypeOf(path: string): string {
   const p = segs.map((s) => s.toLowerCase()).lastIndexOf('providers');
   if (p < 0) {
     // Subscription-level ARM paths: /subscriptions/{id}/resourcegroups[/{name}[/...]]
-    const types = segs.filter((_, i) => i % 2 === 0);
-    return types.join('/') || '/';
+    const types = segs.filter((_, i) => i % 2 === 0 && i > 0);
+    return types.join('/') || 'subscriptions';
   }
   const ns = segs[p + 1] ?? '?';
   const rest = segs.slice(p + 2).filter((_, i) => i % 2 === 0);
@@ -222,7 +222,7 @@ async function main(): Promise<void> {
   const emu = await start({ estate: raw, port: 0 });
   const azurite = await startAzurite({ silent: true });
   log(`bench: ${o.vms} VMs in ${o.vaults} vaults over ${o.subscriptions} subscriptions, ${o.failureRate * 100}% failing, ` +
-    `throttling ${o.throttling}, latency ${o.latencyMs} ms, concurrency ${o.concurrency}; estate ready in ${((performance.now() - tGen) / 1000).toFixed(1)} s`);
+    `throttling ${o.throttling}, latency ${o.latencyMs} ms, concurrency ${o.concurrency}; estate, emulator and Azurite ready in ${((performance.now() - tGen) / 1000).toFixed(1)} s`);
   try {
     const ledger = await createLedger({ connectionString: azurite.connectionString, prefix: 'bench', now: () => emu.clock.now() });
     const sdk = sdkClientOptions(emu);
