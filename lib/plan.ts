@@ -38,6 +38,10 @@ const EXTENSION_RELOAD_FAMILY = [
   'UserErrorVmProvisioningStateFailed', 'ExtensionStuckInDeletionState',
 ].map((c) => c.toLowerCase());
 
+export function isExtensionReloadCode(code: string): boolean {
+  return EXTENSION_RELOAD_FAMILY.includes(code.toLowerCase());
+}
+
 const EXTENSION_REFERENCE = 'https://learn.microsoft.com/azure/backup/backup-azure-troubleshoot-vm-backup-fails-snapshot-timeout';
 
 export function planItem(
@@ -366,7 +370,7 @@ function planExtensionRemoval(c: Candidate, d: Diagnosis, entry: PlanCatalogueEn
     return { findings: [], block: true };
   }
   const stuck = extensionFailedOrStuck(ext);
-  const family = EXTENSION_RELOAD_FAMILY.includes(entry.code.toLowerCase());
+  const family = isExtensionReloadCode(entry.code);
   if (!stuck && !family) {
     return { findings: [], block: false };
   }

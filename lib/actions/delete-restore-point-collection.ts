@@ -1,0 +1,75 @@
+// delete-restore-point-collection: DELETE an Azure Backup restore point collection of the VM when the VM is
+// at the 18-point limit. Never under a lock, never a collection tied to another VM or not named as
+// Azure Backup names them.
+import type { ArmContext } from '../arm/clients';
+import { parseRestorePointCollectionId, parseVmId, sameId } from '../arm/ids';
+import { isBackupCollectionName, RESTORE_POINT_LIMIT } from '../plan';
+import type { PlannedAction } from '../types';
+import type { ActionContext, ActionModule, PreconditionResult } from './index';
+import { freshLocksCovering, freshOptOut, orMissing } from './fresh';
+
+/** Points in this VM's collections that earlier actions of the same plan already deleted. */
+function pointsDeletedEarlier(ctx: ActionContext, action: PlannedAction): number {
+  let n = 0;
+  for (const a of ctx.item.actions) {
+    if (a === action || a.kind !== 'delete-restore-point-collection' || a.status !== 'applied') continue;
+    const col = (a.evidence as { collection?: { pointCount?: number } }).collection;
+    n += col?.pointCount ?? 0;
+  }
+  return n;
+}
+
+export const deleteRestorePointCollection: ActionModule = {
+  kind: 'delete-restore-point-collection',
+
+  describe: ({ target, reason, evidence }) => ({ kind: 'delete-restore-point-collection', target, method: 'DELETE', reason, evidence, status: 'proposed' }),
+
+  async preconditions(arm: ArmContext, action: PlannedAction, ctx: ActionContext): Promise<PreconditionResult> {
+    const rpc = parseRestorePointCollectionId(action.target);
+    const vm = parseVmId(ctx.item.vmId);
+    if (rpc.subscriptionId !== vm.subscriptionId) {
+      return { ok: false, reason: 'the collection is in another subscription than the VM', findingKind: 'precondition-changed' };
+    }
+    const compute = arm.compute(rpc.subscriptionId);
+    const current = await orMissing(() => compute.restorePointCollections.get(rpc.resourceGroup, rpc.name));
+    if (!current) return { ok: true, note: 'already-absent' };
+    const source = current.source?.id ?? '';
+    if (!sameId(source, vm.id)) {
+      return { ok: false, reason: `collection ${rpc.name} now has source ${source || '(none)'}, not ${vm.id}`, findingKind: 'precondition-changed' };
+    }
+    if (!isBackupCollectionName(current.name ?? rpc.name, vm.name)) {
+      return { ok: false, reason: `collection ${current.name} is not named AzureBackup_${vm.name}[_<n>]`, findingKind: 'precondition-changed' };
+    }
+    const locks = await freshLocksCovering(arm, rpc.subscriptionId, rpc.resourceGroup, rpc.id);
+    if (locks.length > 0) {
+      const l = locks[0];
+      return { ok: false, reason: `lock '${l.name}' (${l.level}, ${l.scope} scope, ${l.id}) now covers the collection`, findingKind: 'lock-blocks-cleanup' };
+    }
+    // Still at the limit, counting points this plan already freed (a plan may delete several collections).
+    let total = 0;
+    for await (const c of compute.restorePointCollections.listAll()) {
+      if (!c.id || !c.name || !sameId(c.source?.id ?? '', vm.id)) continue;
+      const ref = parseRestorePointCollectionId(c.id);
+      const full = await orMissing(() => compute.restorePointCollections.get(ref.resourceGroup, ref.name, { expand: 'restorePoints' }));
+      total += full?.restorePoints?.length ?? 0;
+    }
+    const before = total + pointsDeletedEarlier(ctx, action);
+    if (before < RESTORE_POINT_LIMIT) {
+      return { ok: false, reason: `the VM now holds ${total} restore points, under the limit of ${RESTORE_POINT_LIMIT}`, findingKind: 'precondition-changed' };
+    }
+    const optOut = await freshOptOut(arm, vm.id);
+    if (optOut) return { ok: false, reason: optOut, findingKind: 'opted-out' };
+    return { ok: true };
+  },
+
+  async apply(arm: ArmContext, action: PlannedAction): Promise<Record<string, unknown>> {
+    const rpc = parseRestorePointCollectionId(action.target);
+    try {
+      await arm.compute(rpc.subscriptionId).restorePointCollections.delete(rpc.resourceGroup, rpc.name, { updateIntervalInMs: arm.lroPollIntervalMs });
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode === 404) return { outcome: 'already-absent', target: rpc.id };
+      throw e;
+    }
+    return { outcome: 'deleted', target: rpc.id };
+  },
+};

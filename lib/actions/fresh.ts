@@ -1,0 +1,51 @@
+// Fresh (uncached) reads shared by the action preconditions.
+import type { ArmContext } from '../arm/clients';
+import { parseVmId } from '../arm/ids';
+import { OPT_OUT_TAG } from '../plan';
+import { locksCovering } from '../diagnose';
+import type { LockRef } from '../diagnose';
+
+export function statusCode(e: unknown): number | undefined {
+  const s = (e as { statusCode?: unknown })?.statusCode;
+  return typeof s === 'number' ? s : undefined;
+}
+
+/** Runs a read; a 404 becomes undefined. */
+export async function orMissing<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (e) {
+    if (statusCode(e) === 404) return undefined;
+    throw e;
+  }
+}
+
+function optOutIn(tags: Record<string, string> | undefined): string | undefined {
+  for (const [k, v] of Object.entries(tags ?? {})) {
+    if (k.trim().toLowerCase() === OPT_OUT_TAG && String(v).trim().toLowerCase() === 'off') return `${k}: ${v}`;
+  }
+  return undefined;
+}
+
+/** The opt-out tag, re-read from the VM and its resource group. */
+export async function freshOptOut(arm: ArmContext, vmId: string): Promise<string | undefined> {
+  const ref = parseVmId(vmId);
+  const [vm, rg] = await Promise.all([
+    orMissing(() => arm.compute(ref.subscriptionId).virtualMachines.get(ref.resourceGroup, ref.name)),
+    orMissing(() => arm.resources(ref.subscriptionId).resourceGroups.get(ref.resourceGroup)),
+  ]);
+  const onVm = optOutIn(vm?.tags);
+  if (onVm) return `the VM now carries '${onVm}'`;
+  const onRg = optOutIn(rg?.tags);
+  if (onRg) return `the VM's resource group now carries '${onRg}'`;
+  return undefined;
+}
+
+/** Locks covering a resource at subscription, resource-group or resource scope, read now. */
+export async function freshLocksCovering(arm: ArmContext, subscriptionId: string, resourceGroup: string, resourceId: string): Promise<LockRef[]> {
+  const client = arm.locks(subscriptionId).managementLocks;
+  const raw: { id: string; name: string; level: string; notes?: string }[] = [];
+  for await (const l of client.listAtSubscriptionLevel({ filter: 'atScope()' })) if (l.id) raw.push({ id: l.id, name: l.name ?? '', level: l.level, notes: l.notes });
+  for await (const l of client.listAtResourceGroupLevel(resourceGroup)) if (l.id) raw.push({ id: l.id, name: l.name ?? '', level: l.level, notes: l.notes });
+  return locksCovering(resourceId, raw);
+}

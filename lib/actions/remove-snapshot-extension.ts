@@ -1,0 +1,57 @@
+// remove-snapshot-extension: DELETE the VMSnapshot / VMSnapshotLinux extension so Azure Backup reinstalls a
+// working copy with the next backup. Never any other extension.
+import type { ArmContext } from '../arm/clients';
+import { parseExtensionId, sameId } from '../arm/ids';
+import { isExtensionReloadCode, SNAPSHOT_PUBLISHER, SNAPSHOT_TYPES } from '../plan';
+import type { PlannedAction } from '../types';
+import type { ActionContext, ActionModule, PreconditionResult } from './index';
+import { freshOptOut, orMissing } from './fresh';
+
+export const removeSnapshotExtension: ActionModule = {
+  kind: 'remove-snapshot-extension',
+
+  describe: ({ target, reason, evidence }) => ({ kind: 'remove-snapshot-extension', target, method: 'DELETE', reason, evidence, status: 'proposed' }),
+
+  async preconditions(arm: ArmContext, action: PlannedAction, ctx: ActionContext): Promise<PreconditionResult> {
+    const ext = parseExtensionId(action.target);
+    if (!sameId(ext.vm.id, ctx.item.vmId)) {
+      return { ok: false, reason: `extension ${action.target} does not belong to VM ${ctx.item.vmId}`, findingKind: 'precondition-changed' };
+    }
+    const compute = arm.compute(ext.vm.subscriptionId);
+    const [current, vm] = await Promise.all([
+      orMissing(() => compute.virtualMachineExtensions.get(ext.vm.resourceGroup, ext.vm.name, ext.name)),
+      orMissing(() => compute.virtualMachines.get(ext.vm.resourceGroup, ext.vm.name, { expand: 'instanceView' })),
+    ]);
+    if (!vm) return { ok: false, reason: 'the VM no longer exists', findingKind: 'vm-not-found' };
+    if (!current) return { ok: true, note: 'already-absent' };
+    const isSnapshot = (current.publisher ?? '').toLowerCase() === SNAPSHOT_PUBLISHER.toLowerCase()
+      && SNAPSHOT_TYPES.some((t) => t.toLowerCase() === (current.typePropertiesType ?? '').toLowerCase());
+    if (!isSnapshot) {
+      return { ok: false, reason: `extension ${ext.name} is now ${current.publisher}/${current.typePropertiesType}, not the Azure Backup snapshot extension`, findingKind: 'precondition-changed' };
+    }
+    const state = (current.provisioningState ?? '').toLowerCase();
+    const stuck = state === 'failed' || state === 'deleting';
+    if (!stuck && !isExtensionReloadCode(ctx.item.failure.code)) {
+      return { ok: false, reason: `extension ${ext.name} is ${current.provisioningState ?? 'healthy'} now and ${ctx.item.failure.code} does not call for a reload`, findingKind: 'precondition-changed' };
+    }
+    const agent = vm.instanceView?.vmAgent?.statuses?.[0];
+    if ((agent?.displayStatus ?? '').toLowerCase() !== 'ready') {
+      return { ok: false, reason: `the VM agent is ${agent?.displayStatus ?? 'unknown'} now; the extension is only removed while the agent is Ready`, findingKind: 'agent-not-ready' };
+    }
+    const optOut = await freshOptOut(arm, ctx.item.vmId);
+    if (optOut) return { ok: false, reason: optOut, findingKind: 'opted-out' };
+    return { ok: true };
+  },
+
+  async apply(arm: ArmContext, action: PlannedAction): Promise<Record<string, unknown>> {
+    const ext = parseExtensionId(action.target);
+    const compute = arm.compute(ext.vm.subscriptionId);
+    try {
+      await compute.virtualMachineExtensions.delete(ext.vm.resourceGroup, ext.vm.name, ext.name, { updateIntervalInMs: arm.lroPollIntervalMs });
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode === 404) return { outcome: 'already-absent', target: ext.id };
+      throw e;
+    }
+    return { outcome: 'deleted', target: ext.id };
+  },
+};
