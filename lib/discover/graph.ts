@@ -18,7 +18,7 @@ export function backupJobsQuery(since: Date): string {
   ].join('\n');
 }
 
-export async function queryBackupJobs(arm: ArmContext, subscriptions: string[], since: Date, onProgress?: (m: string) => void): Promise<RawJob[]> {
+export async function queryBackupJobs(arm: ArmContext, subscriptions: string[], since: Date, onProgress?: (m: string) => void, pageSize = PAGE_SIZE): Promise<RawJob[]> {
   const query = backupJobsQuery(since);
   const out: RawJob[] = [];
   let skipToken: string | undefined;
@@ -27,7 +27,7 @@ export async function queryBackupJobs(arm: ArmContext, subscriptions: string[], 
     const res = await arm.graph().resources({
       subscriptions,
       query,
-      options: { resultFormat: 'objectArray', top: PAGE_SIZE, ...(skipToken ? { skipToken } : {}) },
+      options: { resultFormat: 'objectArray', top: pageSize, ...(skipToken ? { skipToken } : {}) },
     });
     const rows = Array.isArray(res.data) ? (res.data as Record<string, unknown>[]) : [];
     for (const r of rows) {
@@ -45,7 +45,7 @@ export async function queryBackupJobs(arm: ArmContext, subscriptions: string[], 
 export async function discoverGraph(arm: ArmContext, scope: DiscoveryScope, opts: DiscoverOptions): Promise<DiscoveryResult> {
   const subs = (scope.subscriptions ?? []).map(parseSubscriptionId);
   if (subs.length === 0) throw new Error('Resource Graph discovery needs at least one subscription');
-  const jobs = await queryBackupJobs(arm, subs, opts.since, opts.onProgress);
+  const jobs = await queryBackupJobs(arm, subs, opts.since, opts.onProgress, opts.graphPageSize);
   // Resource Graph has no upper bound in the query; jobs that start after `now` belong to the next run.
   const until = opts.now.getTime();
   const inWindow = jobs.filter((j) => {

@@ -75,5 +75,7 @@ export interface DiscoverOptions {
   path?: 'rest' | 'graph';
   /** Vaults read at once on the REST path. Default 8. */
   concurrency?: number;
+  /** Rows per Resource Graph page (default 1000, the service maximum). */
+  graphPageSize?: number;
   onProgress?: (message: string) => void;
 }
