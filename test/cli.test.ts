@@ -39,7 +39,7 @@ async function cli(args: string[], opts: { env?: Record<string, string | undefin
   const stdin = new PassThrough() as PassThrough & { isTTY?: boolean };
   stdin.isTTY = opts.tty;
   const io: CliIo = {
-    stdout: { write: (s: string) => (stdout += s) },
+    stdout: { write: (s: string) => (stdout += s), columns: 200 },
     stderr: { write: (s: string) => (stderr += s) },
     stdin,
     // A fresh ledger prefix per call keeps runs independent in the shared Azurite.
