@@ -484,3 +484,21 @@ describe('local settings, package and docs', () => {
     }
   });
 });
+
+describe('templates and function registrations agree', () => {
+  const src = (f: string) => readFileSync(join(__dirname, '..', 'functions', f), 'utf8');
+
+  it('the functions the action group and Event Grid call are registered under those names and routes', () => {
+    expect(src('alert-webhook.ts')).toMatch(/app\.http\('alertWebhook', \{[^}]*route: 'alerts'[^}]*authLevel: 'function'/);
+    expect(src('event-grid.ts')).toMatch(/app\.eventGrid\('eventGridIntake',/);
+    for (const f of ['http.ts', 'alert-webhook.ts']) {
+      const levels = [...src(f).matchAll(/authLevel: '(\w+)'/g)].map((m) => m[1]);
+      expect(levels.length).toBeGreaterThan(0);
+      expect(levels.filter((l) => l !== 'function')).toEqual([]);
+    }
+  });
+
+  it('the timer reads its schedule from the REMEDIATION_SCHEDULE app setting the Bicep sets', () => {
+    expect(src('timer.ts')).toContain("schedule: '%REMEDIATION_SCHEDULE%'");
+  });
+});
