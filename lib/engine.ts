@@ -57,17 +57,14 @@ function resolveScope(opts: Pick<RunOptions, 'scope' | 'settings'>): RunScope {
 
 
 /** Adapts lib/actions' implementations to the executor's view of an action. */
-function actionRunner(arm: ArmContext, settings: Settings, now: () => Date): ActionRunner {
+function actionRunner(arm: ArmContext, settings: Settings, now: () => Date, log: Logger): ActionRunner {
+  const context = (item: PlanItem) => ({ item, settings, now: now(), log: log.child({ vmId: item.vmId, jobId: item.jobId }) });
   return {
     async preconditions(action, item) {
-      const impl = ACTIONS[action.kind];
-      const check = await impl.preconditions(arm, action, { item, settings, now: now() });
-      return check.ok ? undefined : check.reason;
+      const check = await ACTIONS[action.kind].preconditions(arm, action, context(item));
+      return check.ok ? undefined : { reason: check.reason, findingKind: check.findingKind };
     },
-    async apply(action, item) {
-      const impl = ACTIONS[action.kind];
-      return impl.apply(arm, action, { item, settings, now: now() });
-    },
+    apply: (action, item) => ACTIONS[action.kind].apply(arm, action, context(item)),
   };
 }
 
@@ -146,7 +143,7 @@ export async function runRemediation(opts: RunOptions): Promise<RunReport> {
 
     const diagnoser = createDiagnoser(arm, { now: startedAt });
     const budget = new RunBudget(settings);
-    const runner = actionRunner(arm, settings, now);
+    const runner = actionRunner(arm, settings, now, log);
     const limit = pLimit(Math.max(1, settings.concurrency));
     const verify = (action: PlannedAction, item: PlanItem): Promise<Verification> =>
       verifyBackup(verifyTarget(action, item), {

@@ -15,12 +15,12 @@ import {
   RunBudget,
   scopeFinding,
 } from './guardrails';
-import type { Finding, PlanItem, PlannedAction, Verification } from './types';
+import type { Finding, FindingKind, PlanItem, PlannedAction, Verification } from './types';
 
 /** What execute needs from an action implementation (lib/actions); the engine adapts ACTIONS to it. */
 export interface ActionRunner {
-  /** Re-reads ARM; returns why the write must not happen now, or undefined when it may. */
-  preconditions(action: PlannedAction, item: PlanItem): Promise<string | undefined>;
+  /** Re-reads ARM; returns why the write must not happen now (and the finding kind), or undefined when it may. */
+  preconditions(action: PlannedAction, item: PlanItem): Promise<{ reason: string; findingKind?: FindingKind } | undefined>;
   /** Performs the write and waits for its long-running operation; returns what the write produced. */
   apply(action: PlannedAction, item: PlanItem): Promise<Record<string, unknown>>;
 }
@@ -131,15 +131,15 @@ export async function executeItem(item: PlanItem, ctx: ExecuteContext): Promise<
         attemptOutcome = 'blocked';
         break;
       }
-      const reason = await ctx.runner.preconditions(action, item).catch((err: unknown) => {
+      const refused = await ctx.runner.preconditions(action, item).catch((err: unknown) => {
         if (isThrottled(err)) throw err;
-        return `could not re-read the preconditions: ${describeError(err).message}`;
+        return { reason: `could not re-read the preconditions: ${describeError(err).message}`, findingKind: 'read-failed' as const };
       });
-      if (reason !== undefined) {
+      if (refused !== undefined) {
         block({
-          kind: 'precondition-changed',
-          message: `${action.kind} not run: ${reason}`,
-          evidence: { action: action.kind, target: action.target },
+          kind: refused.findingKind ?? 'precondition-changed',
+          message: `${action.kind} not run: ${refused.reason}`,
+          evidence: { action: action.kind, target: action.target, recheckedBeforeWrite: true },
         });
         attemptOutcome = 'blocked';
         break;

@@ -64,7 +64,7 @@ describe('snapshot extension failed (ExtensionOperationFailedForManagedDisks)', 
 describe('restore point limit (UserErrorRpCollectionLimitReached)', () => {
   const raw = (rgLocks: unknown[] = []) =>
     estate({
-      vms: [vm('vm-rp')],
+      vms: [vm('vm-rp'), vm('vm-rp2')],
       jobs: [failedJob('00000000-0000-4000-8000-000000000002', 'vm-rp', 'UserErrorRpCollectionLimitReached')],
       rgLocks,
       collections: [
