@@ -295,7 +295,7 @@ export function createDiagnoser(arm: ArmContext, opts: { now: Date }): Diagnoser
     if (mine.length > 0) {
       const [subLocks, ...rgLockLists] = await Promise.all([
         guard('subscription locks', () => subscriptionLocks(sub), [] as RawLock[]),
-        ...[...new Set(mine.map((c) => c.resourceGroup.toLowerCase()))].map((rg) =>
+        ...[...new Map(mine.map((c) => [c.resourceGroup.toLowerCase(), c.resourceGroup])).values()].map((rg) =>
           guard(`locks of resource group ${rg}`, () => resourceGroupLocks(sub, rg), [] as RawLock[]),
         ),
       ]);

@@ -1,0 +1,167 @@
+// Diagnosis against the emulator: the facts it reads, and how few reads it takes per VM thanks to the
+// per-run cache.
+import { start, type Emulator } from '../emulator';
+import { staticTokenCredential } from '../emulator/credential';
+import { createArmContext, type ArmContext } from '../lib/arm/clients';
+import { createDiagnoser } from '../lib/diagnose';
+import type { Candidate } from '../lib/discover/types';
+
+const S = '33333333-3333-3333-3333-333333333333';
+const NOW = new Date('2026-11-20T06:00:00Z');
+const vmId = (rg: string, name: string) => `/subscriptions/${S}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachines/${name}`;
+const VAULT = `/subscriptions/${S}/resourceGroups/rg-app/providers/Microsoft.RecoveryServices/vaults/rsv`;
+const RPC_RG = 'AzureBackupRG_westeurope_1';
+const rpcId = (name: string) => `/subscriptions/${S}/resourceGroups/${RPC_RG}/providers/Microsoft.Compute/restorePointCollections/${name}`;
+const itemId = (name: string) => `${VAULT}/backupFabrics/Azure/protectionContainers/IaasVMContainer;iaasvmcontainerv2;rg-app;${name}/protectedItems/VM;iaasvmcontainerv2;rg-app;${name}`;
+
+const snapshot = (state: string) => ({ name: 'VMSnapshot', publisher: 'Microsoft.Azure.RecoveryServices', type: 'VMSnapshot', provisioningState: state });
+const vm = (name: string, over: Record<string, unknown> = {}) => ({
+  name, os: 'Windows', powerState: 'running', provisioningState: 'Succeeded', agent: { status: 'Ready', version: '2.7.41491.1102' },
+  tags: {}, locks: [], extensions: [], ...over,
+});
+
+function estate() {
+  return {
+    now: NOW.toISOString(),
+    subscriptions: [{
+      id: S, displayName: 'diag', locks: [{ name: 'sub-no-delete', level: 'CanNotDelete' }],
+      resourceGroups: [
+        {
+          name: 'rg-app', location: 'westeurope', tags: { owner: 'ops' }, locks: [],
+          virtualMachines: [
+            vm('web1', { extensions: [snapshot('Failed'), { name: 'Monitor', publisher: 'Microsoft.Azure.Monitor', type: 'AzureMonitorWindowsAgent', provisioningState: 'Failed' }] }),
+            vm('web10', { extensions: [snapshot('Succeeded')], tags: { 'backup-remediation': 'off' } }),
+            vm('app1', { agent: { status: 'NotReady', version: 'Unknown' }, powerState: 'stopped', os: 'Linux' }),
+          ],
+          restorePointCollections: [],
+          vaults: [{
+            name: 'rsv',
+            protectedItems: ['web1', 'web10', 'app1'].map((v) => ({ vmId: vmId('rg-app', v), policy: 'DefaultPolicy' })),
+            jobs: [
+              { name: '00000000-0000-4000-8000-000000000001', vmId: vmId('rg-app', 'web1'), operation: 'Backup', status: 'Failed', startTime: '2026-11-20T01:00:00Z', endTime: '2026-11-20T01:10:00Z' },
+              { name: '00000000-0000-4000-8000-000000000002', vmId: vmId('rg-app', 'web10'), operation: 'Backup', status: 'InProgress', startTime: '2026-11-20T05:00:00Z' },
+            ],
+          }],
+        },
+        {
+          name: RPC_RG, location: 'westeurope', tags: {}, locks: [{ name: 'rg-read-only', level: 'ReadOnly' }],
+          virtualMachines: [],
+          restorePointCollections: [
+            { name: 'AzureBackup_web1_1', sourceVmId: vmId('rg-app', 'web1'), restorePoints: 12, locks: [] },
+            { name: 'AzureBackup_web1_2', sourceVmId: vmId('rg-app', 'web1'), restorePoints: 6, locks: [{ name: 'keep-me', level: 'CanNotDelete' }] },
+            { name: 'AzureBackup_web10', sourceVmId: vmId('rg-app', 'web10'), restorePoints: 18, locks: [{ name: 'web10-lock', level: 'CanNotDelete' }] },
+          ],
+          vaults: [],
+        },
+      ],
+    }],
+    simulation: { latencyMs: 0, throttling: 'off', backupDurationSeconds: 0, faults: [] },
+  };
+}
+
+const candidate = (name: string): Candidate => ({
+  vmId: vmId('rg-app', name), jobId: `${VAULT}/backupJobs/x-${name}`, vaultId: VAULT, protectedItemId: itemId(name),
+  job: { status: 'Failed', operation: 'Backup' }, inProgress: false,
+});
+
+let emu: Emulator;
+let arm: ArmContext;
+
+beforeAll(async () => {
+  emu = await start({ estate: estate(), port: 0 });
+  arm = createArmContext({ endpoint: emu.endpoint, credential: staticTokenCredential(), ca: emu.ca, retry: { retryDelayInMs: 10, maxRetryDelayInMs: 50 }, lroPollIntervalMs: 10 });
+});
+
+afterAll(async () => {
+  await emu?.stop();
+});
+
+const reads = () => emu.requests.all().filter((r) => r.category !== 'token').map((r) => `${r.method} ${r.path}`).sort();
+
+describe('createDiagnoser', () => {
+  it('reads the facts of a VM: extension, collections by source.id, locks by scope, protected item', async () => {
+    const d = await createDiagnoser(arm, { now: NOW }).diagnose(candidate('web1'));
+    expect(d.readErrors).toEqual([]);
+    expect(d.vm).toMatchObject({ id: vmId('rg-app', 'web1'), exists: true, name: 'web1', powerState: 'running', provisioningState: 'Succeeded', os: 'Windows', rgTags: { owner: 'ops' } });
+    expect(d.agent).toMatchObject({ status: 'Ready', version: '2.7.41491.1102' });
+    expect(d.snapshotExtension).toMatchObject({
+      id: `${vmId('rg-app', 'web1')}/extensions/VMSnapshot`, name: 'VMSnapshot', type: 'VMSnapshot',
+      publisher: 'Microsoft.Azure.RecoveryServices', provisioningState: 'Failed', source: 'extensions-list',
+    });
+    // web10's collection is never counted for web1, whatever its name.
+    expect(d.collections.map((c) => [c.name, c.pointCount])).toEqual([['AzureBackup_web1_1', 12], ['AzureBackup_web1_2', 6]]);
+    expect(d.totalPoints).toBe(18);
+    const lockView = (name: string) => d.collections.find((c) => c.name === name)!.locks.map((l) => [l.name, l.level, l.scope]).sort();
+    expect(lockView('AzureBackup_web1_1')).toEqual([['rg-read-only', 'ReadOnly', 'resourceGroup'], ['sub-no-delete', 'CanNotDelete', 'subscription']]);
+    expect(lockView('AzureBackup_web1_2')).toEqual([['keep-me', 'CanNotDelete', 'resource'], ['rg-read-only', 'ReadOnly', 'resourceGroup'], ['sub-no-delete', 'CanNotDelete', 'subscription']]);
+    const subLock = d.collections[0].locks.find((l) => l.scope === 'subscription')!;
+    expect(subLock.id.toLowerCase()).toBe(`/subscriptions/${S}/providers/microsoft.authorization/locks/sub-no-delete`);
+    expect(d.protectedItems.map((x) => x.toLowerCase())).toEqual([itemId('web1').toLowerCase()]);
+    expect(d.backupInProgress).toBe(false);
+  });
+
+  it('agent NotReady, stopped VM, running backup, opt-out tag', async () => {
+    const diag = createDiagnoser(arm, { now: NOW });
+    const app1 = await diag.diagnose(candidate('app1'));
+    expect(app1.agent.status).toBe('NotReady');
+    expect(app1.vm.powerState).toBe('stopped');
+    expect(app1.vm.os).toBe('Linux');
+    expect(app1.collections).toEqual([]);
+    const web10 = await diag.diagnose(candidate('web10'));
+    expect(web10.backupInProgress).toBe(true);
+    expect(web10.vm.tags).toEqual({ 'backup-remediation': 'off' });
+    expect(web10.collections.map((c) => c.name)).toEqual(['AzureBackup_web10']);
+  });
+
+  it('a deleted VM is exists=false, not a read error', async () => {
+    const d = await createDiagnoser(arm, { now: NOW }).diagnose(candidate('gone1'));
+    expect(d.vm.exists).toBe(false);
+    expect(d.readErrors).toEqual([]);
+    expect(d.protectedItems).toEqual([]);
+  });
+
+  it('a failing read becomes a readError (and so no writes), not a crash', async () => {
+    emu.faults.add({ method: 'GET', path: '*/providers/Microsoft.Authorization/locks', status: 500, times: 10 });
+    try {
+      const d = await createDiagnoser(arm, { now: NOW }).diagnose(candidate('web1'));
+      expect(d.readErrors.some((e) => /locks/.test(e))).toBe(true);
+    } finally {
+      emu.faults.clear();
+    }
+  });
+
+  it('read counts: 8 + 1 per collection for the first VM, 2 + 1 per collection for the next VM sharing subscription, group and vault', async () => {
+    const diag = createDiagnoser(arm, { now: NOW });
+    emu.requests.reset();
+    await diag.diagnose(candidate('web1'));
+    expect(reads()).toEqual([
+      `GET /subscriptions/${S}/providers/Microsoft.Authorization/locks`,
+      `GET /subscriptions/${S}/providers/Microsoft.Compute/restorePointCollections`,
+      `GET ${rpcId('AzureBackup_web1_1')}`,
+      `GET ${rpcId('AzureBackup_web1_2')}`,
+      `GET /subscriptions/${S}/resourceGroups/${RPC_RG}/providers/Microsoft.Authorization/locks`,
+      `GET ${vmId('rg-app', 'web1')}`,
+      `GET ${vmId('rg-app', 'web1')}/extensions`,
+      `GET ${VAULT}/backupJobs`,
+      `GET ${VAULT}/backupProtectedItems`,
+      `GET /subscriptions/${S}/resourcegroups/rg-app`,
+    ].sort());
+    emu.requests.reset();
+    await diag.diagnose(candidate('web10'));
+    expect(reads()).toEqual([
+      `GET ${vmId('rg-app', 'web10')}`,
+      `GET ${vmId('rg-app', 'web10')}/extensions`,
+      `GET ${rpcId('AzureBackup_web10')}`,
+    ].sort());
+    emu.requests.reset();
+    await diag.diagnose(candidate('app1')); // no collections: no point or lock reads at all
+    expect(reads()).toEqual([`GET ${vmId('rg-app', 'app1')}`, `GET ${vmId('rg-app', 'app1')}/extensions`].sort());
+  });
+
+  it('concurrent diagnoses share in-flight cached reads', async () => {
+    const diag = createDiagnoser(arm, { now: NOW });
+    emu.requests.reset();
+    await Promise.all(['web1', 'web10', 'app1'].map((v) => diag.diagnose(candidate(v))));
+    expect(reads()).toHaveLength(10 + 3 + 2);
+  });
+});
