@@ -6,7 +6,7 @@ import { generateEstate } from '../emulator/generate';
 import { alertWebhook } from '../functions/alert-webhook';
 import { eventGridIntake } from '../functions/event-grid';
 import { getRun, remediate } from '../functions/http';
-import { remediateVm } from '../functions/queue';
+import { remediateVm, remediateVmPoison } from '../functions/queue';
 import { reconcileTimer } from '../functions/timer';
 import { runRemediation } from '../lib/engine';
 import type { RunReport } from '../lib/types';
@@ -153,6 +153,33 @@ describe('Functions triggers over the engine', () => {
     expect([200, 409]).toContain(http.status);
     expect(timer.runId).toEqual(expect.any(String));
   });
+
+  it('queue: a message that keeps failing ends in the poison queue and in the ledger with its reason', async () => {
+    env = await functionsEnv(twoStuckVms(), azurite(), { mode: 'apply' });
+    const e = env;
+    // Every job listing fails: the run cannot even discover, on every delivery.
+    e.emu.faults.add({ method: 'GET', path: '*/backupJobs*', status: 500, errorCode: 'InternalServerError' });
+    await e.rt.queue.send({ vmId: ids.vm(SUB, RG, 'vm-a'), jobId: `${ids.vault(SUB, RG, VAULT)}/backupJobs/${JOB_A}` });
+    let poisoned = false;
+    for (let delivery = 1; delivery <= 5 && !poisoned; delivery++) {
+      const [m] = await e.rt.queue.receive(1, 1);
+      expect(m!.dequeueCount).toBe(delivery);
+      await expect(remediateVm(m!.body, context('remediateVm', { dequeueCount: m!.dequeueCount }))).rejects.toThrow();
+      if (m!.dequeueCount >= 5) {
+        await e.rt.queue.moveToPoison(m!); // what the host does after maxDequeueCount
+        poisoned = true;
+      } else {
+        await e.emu.clock.advance(0);
+        await new Promise((r) => setTimeout(r, 1100)); // let the 1 s visibility timeout lapse
+      }
+    }
+    const [p] = await e.rt.queue.poison.receive(1);
+    await remediateVmPoison(p!.body, context('remediateVmPoison'));
+    const failures = await e.rt.ledger.failures();
+    expect(failures.map((f) => f.kind).sort()).toEqual(['poison', 'queue-failed']);
+    expect(failures.find((f) => f.kind === 'queue-failed')!.reason).toMatch(/Injected fault/);
+    expect(e.writes()).toEqual([]);
+  }, 60_000);
 
   it('fan-out: a 1,000-VM estate through the queue remediates every failing VM exactly once', async () => {
     const estate = generateEstate({ subscriptions: 1, vaultsPerSubscription: 2, vmsPerVault: 500, failureRate: 0.05, seed: 11 });
