@@ -23,6 +23,11 @@ export interface DemoFlags {
   verbose?: boolean;
 }
 
+/** `rg-app/virtualMachines/vm1/extensions/VMSnapshot`: the path without what every line repeats. */
+function shortPath(path: string): string {
+  return path.replace(/^\/subscriptions\/[^/]+\/resourceGroups\//i, '').replace(/\/providers\/[^/]+\//gi, '/');
+}
+
 function banner(io: CliIo, text: string): void {
   io.stdout.write(`\n=== ${text} ${'='.repeat(Math.max(3, 74 - text.length))}\n\n`);
 }
@@ -100,7 +105,7 @@ export async function runDemo(flags: DemoFlags, io: CliIo, cleanup: Cleanup): Pr
   io.stdout.write(renderReport(applied, flags.output, { width }));
   const writes = emu.requests.writes();
   io.stdout.write(`\nThe apply made ${writes.length} writes:\n`);
-  for (const w of writes) io.stdout.write(`  ${w.method} ${w.path} -> ${w.status}\n`);
+  for (const w of writes) io.stdout.write(`  ${w.method} ${shortPath(w.path)} -> ${w.status}\n`);
 
   banner(io, '3/3 verification (each Backup Now followed to its job\'s end)');
   io.stdout.write(verificationTable(applied));

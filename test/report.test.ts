@@ -134,7 +134,7 @@ describe('table renderer', () => {
   });
 
   it('says plainly that a plan changed nothing and marks actions proposed', () => {
-    const text = renderTable(planReport());
+    const text = renderTable(planReport(), { width: 120 });
     expect(text.split('\n')[0]).toBe('Run run-plan-1 (plan, dry-run: nothing was changed)');
     expect(text).toContain('remove-snapshot-extension: proposed');
     // Every line fits the requested width.

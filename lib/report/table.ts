@@ -6,7 +6,7 @@ import type { RunReport } from '../types';
 import { actionStatus, summaryLine, vmLabel } from './facts';
 
 export interface TableOptions {
-  /** Terminal width; columns wrap to fit. Defaults to 120. */
+  /** Terminal width; columns wrap to fit. Defaults to 160 (logs and pipes have no width). */
   width?: number;
 }
 
@@ -15,13 +15,13 @@ export function renderTable(report: RunReport, opts: TableOptions = {}): string 
   if (report.items.length === 0) {
     return `${header}\nNo failed backup jobs in scope.\n${summaryLine(report)}\n`;
   }
-  const width = Math.max(80, opts.width ?? 120);
+  const width = Math.max(80, opts.width ?? 160);
   const rows = report.items.map((item, i) => {
     const actions = item.actions.map((a) => `${a.kind}: ${actionStatus(a)}`).join('\n') || '-';
     const findings = [...new Set(item.findings.map((f) => f.kind))].join('\n') || '-';
     const v = item.verification;
     const verified = v ? [v.outcome, v.status, v.failureCode].filter(Boolean).join('\n') : '-';
-    const code = item.failure.automation ? `${item.failure.code}\n(${item.failure.automation})` : item.failure.code;
+    const code = item.failure.code;
     return [String(i + 1), vmLabel(item.vmId), code, actions, findings, verified];
   });
   const head = ['#', 'VM', 'Error', 'Actions', 'Findings', 'Verified'];
