@@ -23,6 +23,7 @@ import { EmulatorRuntime } from './runtime';
 
 export type { SimClock } from './clock';
 export type { RequestLog, RequestRecord } from './request-log';
+export type { BudgetCategory } from './throttle';
 export { EmulatorState } from './state';
 export { EstateError, validateEstate, loadEstateFile } from './validate';
 
@@ -53,6 +54,8 @@ export interface Emulator {
   setThrottling(mode: 'off' | 'arm'): void;
   /** Items per page of list responses. */
   setPageSize(n: number): void;
+  /** Empty a throttling bucket now, so a test's next call meets a 429 without racing the refill. */
+  exhaustBudget(subscriptionId: string, principal: string, category: BudgetCategory): void;
   stop(): Promise<void>;
 }
 
@@ -109,7 +112,8 @@ export async function start(opts: StartOptions = {}): Promise<Emulator> {
     const method = (req.method ?? 'GET').toUpperCase();
     const rawUrl = req.url ?? '/';
     const qi = rawUrl.indexOf('?');
-    const rawPath = qi >= 0 ? rawUrl.slice(0, qi) : rawUrl;
+    // Clients that join a scope to the endpoint (getByScope) send `//subscriptions/...` or `/%2Fsubscriptions/...`.
+    const rawPath = (qi >= 0 ? rawUrl.slice(0, qi) : rawUrl).replace(/^\/(?:\/|%2f)+/i, '/');
     const queryString = qi >= 0 ? rawUrl.slice(qi + 1) : '';
     let path: string;
     try {
@@ -281,6 +285,9 @@ export async function start(opts: StartOptions = {}): Promise<Emulator> {
     },
     setPageSize(n) {
       runtime.pageSize = n;
+    },
+    exhaustBudget(subscriptionId, principal, category) {
+      throttler.exhaust(subscriptionId, principal, category);
     },
     async stop() {
       await new Promise<void>((resolve) => {

@@ -78,7 +78,7 @@ export class Router {
 
   /**
    * For paths of variable depth (locks at any resource scope, including the empty parent path form
-   * `Microsoft.Compute//virtualMachines/x`): matched against the raw lower-cased path, named groups
+   * `Microsoft.Compute//virtualMachines/x`): matched against the decoded path, named groups
    * become params. Tried after templates.
    */
   addPattern(method: string, pattern: RegExp, handler: Handler): void {
@@ -105,12 +105,14 @@ export class Router {
         return { handler: r.handler, params, template: r.template };
       }
     }
+    // Scopes may arrive with encoded slashes (`/%2Fsubscriptions%2F...`), so patterns see the decoded path.
+    const decoded = this.patterns.length ? safeDecode(rawPath) : rawPath;
     for (const p of this.patterns) {
       if (p.method !== m) continue;
-      const hit = p.pattern.exec(rawPath);
+      const hit = p.pattern.exec(decoded);
       if (hit) {
         const params: Record<string, string> = {};
-        for (const [k, v] of Object.entries(hit.groups ?? {})) if (v !== undefined) params[k] = safeDecode(v);
+        for (const [k, v] of Object.entries(hit.groups ?? {})) if (v !== undefined) params[k] = v;
         return { handler: p.handler, params, template: p.pattern.source };
       }
     }

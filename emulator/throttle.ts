@@ -44,6 +44,11 @@ export class Throttler {
     return { allowed: false, remaining: 0, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
   }
 
+  /** Empty one bucket now (tests: makes the next call deterministically meet a 429). */
+  exhaust(subscriptionId: string, principal: string, category: BudgetCategory): void {
+    this.buckets.set(`${subscriptionId.toLowerCase()}|${principal}|${category}`, { tokens: 0, updated: this.now() });
+  }
+
   reset(): void {
     this.buckets.clear();
   }
