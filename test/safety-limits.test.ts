@@ -102,7 +102,8 @@ describe('kill switch', () => {
     ]);
     expect(item.findings.find((f) => f.kind === 'kill-switch')?.evidence).toEqual({ source: 'ledger' });
     const recorded = await e.ledger.writes(report.runId);
-    expect(recorded.map((r) => [r.action.kind, r.action.status])).toEqual([
+    // Rows written in the same (simulated) millisecond have no defined order: compare sorted.
+    expect(recorded.map((r) => [r.action.kind, r.action.status]).sort()).toEqual([
       ['remove-snapshot-extension', 'applied'],
       ['trigger-backup', 'blocked'],
     ]);
