@@ -88,7 +88,24 @@ export async function executeItem(item: PlanItem, ctx: ExecuteContext): Promise<
   const scope = scopeFinding(item.vmId, ctx.settings);
   if (scope) return stopAll(scope, `not run: ${scope.message}`);
 
-  const attempts = await attemptsFinding(ctx.ledger, item.vmId, ctx.now(), ctx.settings);
+  // Without the ledger the attempt limit, cooldown and lease cannot be honoured: no writes then.
+  const ledgerDown = (err: unknown): Promise<PlanItem> =>
+    stopAll(
+      {
+        kind: 'guardrail',
+        message: `The ledger could not be read (${describeError(err).message}); without it no write is safe.`,
+        evidence: { guardrail: 'ledger-unavailable' },
+        nextStep: 'Check the storage account the remediator uses; the next run retries.',
+      },
+      'not run: the ledger is unavailable',
+    );
+
+  let attempts: Awaited<ReturnType<typeof attemptsFinding>>;
+  try {
+    attempts = await attemptsFinding(ctx.ledger, item.vmId, ctx.now(), ctx.settings);
+  } catch (err) {
+    return ledgerDown(err);
+  }
   if (attempts) {
     if (attempts.escalate) item.verification = { outcome: 'escalated', failureCode: item.failure.code };
     return stopAll(attempts.finding, `not run: ${attempts.finding.message}`);
@@ -97,7 +114,12 @@ export async function executeItem(item: PlanItem, ctx: ExecuteContext): Promise<
   const cap = ctx.budget.claimVm(item.vmId);
   if (cap) return stopAll(cap, `not run: ${cap.message}`);
 
-  const lease = await ctx.ledger.acquireLease(item.vmId, ctx.runId, leaseTtlMs(ctx.settings));
+  let lease: Awaited<ReturnType<Ledger['acquireLease']>>;
+  try {
+    lease = await ctx.ledger.acquireLease(item.vmId, ctx.runId, leaseTtlMs(ctx.settings));
+  } catch (err) {
+    return ledgerDown(err);
+  }
   if (!lease) {
     return stopAll(
       {
@@ -218,14 +240,16 @@ export async function executeItem(item: PlanItem, ctx: ExecuteContext): Promise<
       }
     }
   } catch (err) {
-    // Only throttling escapes the loop above (from precondition reads): stop this VM, not the run.
+    // Throttled precondition reads and ledger failures (kill switch, attempt record) end up here:
+    // stop this VM before its next write, not the run.
     const e = describeError(err);
+    const why = isThrottled(err) ? `throttled by ARM, retry later (${e.message})` : `stopped before writing: ${e.message}`;
     const current = item.actions.find((a) => a.status === undefined || a.status === 'proposed');
     if (current) {
       current.status = 'failed';
-      current.detail = `throttled by ARM, retry later (${e.message})`;
+      current.detail = why;
     }
-    skipRest(item.actions, 0, 'skipped: throttled by ARM, retry later');
+    skipRest(item.actions, 0, `skipped: ${why}`);
     item.findings.push({
       kind: isThrottled(err) ? 'action-failed' : 'read-failed',
       message: isThrottled(err) ? `Throttled by ARM, retry later (${e.message})` : `Reading ARM failed: ${e.message}`,

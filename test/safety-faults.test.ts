@@ -33,6 +33,32 @@ describe('a 429 storm', () => {
   });
 });
 
+describe('a Retry-After too long to sit out', () => {
+  test('stops that VM with "throttled, retry later" and the run still completes', async () => {
+    const e = await env(
+      oneVaultEstate({
+        vms: [vmSpec('vm-slowarm'), vmSpec('vm-fine')],
+        jobs: [
+          failedJob('00000000-0000-4000-8000-00000000c101', 'vm-slowarm', 'BackUpOperationFailedV2'),
+          failedJob('00000000-0000-4000-8000-00000000c102', 'vm-fine', 'BackUpOperationFailedV2'),
+        ],
+      }),
+    );
+    // The re-read of vm-slowarm's protected item just before Backup Now asks for a two-minute wait.
+    e.emu.faults.add({ method: 'GET', path: '*/protectedItems/VM;iaasvmcontainerv2;rg-app;vm-slowarm', status: 429, retryAfterSeconds: 120, times: 1 });
+    const report = await e.run('apply');
+    const slow = report.items.find((i) => i.vmId.endsWith('vm-slowarm'))!;
+    const fine = report.items.find((i) => i.vmId.endsWith('vm-fine'))!;
+    expect(slow.actions.map((a) => a.status)).toEqual(['failed']);
+    expect(slow.actions[0].detail).toMatch(/throttled by ARM, retry later/);
+    expect(fine.actions.map((a) => a.status)).toEqual(['applied']);
+    expect(fine.verification?.outcome).toBe('resolved');
+    const posts = succeeded(e).filter((w) => w.method === 'POST');
+    expect(posts).toHaveLength(1);
+    expect(lc(posts[0].path)).toContain('vm-fine');
+  });
+});
+
 describe('a long-running operation that fails midway', () => {
   test('the VM’s plan stops at the failed delete; Backup Now is skipped and both are recorded', async () => {
     const e = await env(extensionFailure());
