@@ -212,4 +212,30 @@ describe('discoverFailures', () => {
       emu.faults.clear();
     }
   });
+
+  it('pacing: a 320-read burst with ARM throttling on slows to the refill rate and meets no 429', async () => {
+    const pacer = createPacer();
+    const paced = createArmContext({ endpoint: emu.endpoint, credential: staticTokenCredential(), ca: emu.ca, pacing: pacer });
+    emu.setThrottling('arm');
+    try {
+      const compute = paced.compute(S1);
+      let next = 0;
+      const worker = async () => {
+        while (next < 320) {
+          next++;
+          await compute.virtualMachines.get('rg-app', 'web1');
+        }
+      };
+      const t0 = Date.now();
+      await Promise.all([worker(), worker(), worker(), worker()]);
+      const s = pacer.stats();
+      expect(s.requests.read).toBe(320);
+      expect(s.throttled).toBe(0);
+      expect(s.pacedRequests).toBeGreaterThan(0);
+      // 250 in the bucket, the rest at 25/s: at least ~2 s of pacing.
+      expect(Date.now() - t0).toBeGreaterThan(2000);
+    } finally {
+      emu.setThrottling('off');
+    }
+  }, 30000);
 });
