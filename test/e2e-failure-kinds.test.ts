@@ -48,6 +48,12 @@ describe('snapshot extension failed (ExtensionOperationFailedForManagedDisks)', 
     expect(report.summary['writes.remove-snapshot-extension']).toBe(1);
     expect(report.summary['writes.trigger-backup']).toBe(1);
     expect(report.summary['verification.resolved']).toBe(1);
+    // Structured logs: every line names the run; lines about the VM's writes name the VM and the job.
+    expect(e.logs.records.length).toBeGreaterThan(0);
+    expect(e.logs.records.every((r) => r.runId === report.runId)).toBe(true);
+    const writeLines = e.logs.records.filter((r) => typeof r.action === 'string');
+    expect(writeLines.map((r) => r.action)).toEqual(expect.arrayContaining(['remove-snapshot-extension', 'trigger-backup']));
+    for (const line of writeLines) expect([line.vmId, line.jobId]).toEqual([item.vmId, item.jobId]);
     // The failed extension is gone; the successful backup reinstalled a healthy one, as the service does.
     const vmState = e.emu.state.estate.subscriptions[0].resourceGroups[0].virtualMachines[0];
     expect(vmState.extensions.filter((x) => x.provisioningState === 'Failed')).toEqual([]);
