@@ -14,7 +14,7 @@ export const AZURITE_KEY =
 export interface AzuriteOptions {
   /** Do not forward Azurite's stderr to ours (stdout is always consumed to learn the ports). */
   silent?: boolean;
-  /** Give up if Azurite has not reported its ports within this time. Default 20 s. */
+  /** Give up if Azurite has not reported its ports within this time. Default 60 s (loaded CI machines are slow). */
   startTimeoutMs?: number;
 }
 
@@ -131,8 +131,8 @@ export async function startAzurite(opts: AzuriteOptions = {}): Promise<AzuriteIn
     await new Promise<void>((resolve, reject) => {
       let stdout = '';
       const timer = setTimeout(
-        () => reject(new Error(`Azurite did not start within ${opts.startTimeoutMs ?? 20000} ms. stderr: ${stderr.trim()}`)),
-        opts.startTimeoutMs ?? 20000,
+        () => reject(new Error(`Azurite did not start within ${opts.startTimeoutMs ?? 60000} ms. stderr: ${stderr.trim()}`)),
+        opts.startTimeoutMs ?? 60000,
       );
       const done = (err?: Error) => {
         clearTimeout(timer);

@@ -12,7 +12,7 @@ export function useAzurite(): () => AzuriteInstance {
   let instance: AzuriteInstance | undefined;
   beforeAll(async () => {
     instance = await startAzurite({ silent: true });
-  }, 30000);
+  }, 90000);
   afterAll(async () => {
     await instance?.stop();
     instance = undefined;
