@@ -1,5 +1,7 @@
+import * as net from 'node:net';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { createWorkQueue, decodeMessage, encodeMessage, validateQueueName, type WorkQueue } from '../lib/storage/queue';
+import { startAzurite } from '../lib/storage/azurite';
 import { useAzurite } from './helpers/azurite';
 
 const azurite = useAzurite();
@@ -95,4 +97,28 @@ test('encoding rules and limits', () => {
     expect(() => validateQueueName(bad)).toThrow(/REMEDIATION_QUEUE/);
   }
   expect(() => createWorkQueue({ name: 'remediate-vm' })).toThrow(/AzureWebJobsStorage/);
+});
+
+describe('startAzurite', () => {
+  test('two instances at once get their own ports; stop frees them', async () => {
+    const [a, b] = await Promise.all([startAzurite({ silent: true }), startAzurite({ silent: true })]);
+    const port = (url: string) => Number(new URL(url).port);
+    expect(a.connectionString).toMatch(
+      /^DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=[^;]+;BlobEndpoint=http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1;QueueEndpoint=http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1;TableEndpoint=http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1;$/,
+    );
+    const ports = [a.tableEndpoint, a.queueEndpoint, b.tableEndpoint, b.queueEndpoint].map(port);
+    expect(new Set(ports).size).toBe(4);
+    const connects = (p: number) =>
+      new Promise<boolean>((resolve) => {
+        const s = net.connect(p, '127.0.0.1');
+        s.once('connect', () => (s.destroy(), resolve(true)));
+        s.once('error', () => resolve(false));
+      });
+    expect(await connects(port(a.tableEndpoint))).toBe(true);
+    await a.stop();
+    expect(await connects(port(a.tableEndpoint))).toBe(false);
+    expect(await connects(port(b.queueEndpoint))).toBe(true);
+    await b.stop();
+    await a.stop(); // idempotent
+  }, 120000);
 });

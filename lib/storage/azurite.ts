@@ -84,6 +84,16 @@ function trackChild(child: ChildProcess): void {
     process.once('exit', () => {
       for (const c of live) c.kill('SIGKILL');
     });
+    // Ctrl-C on the CLI ends the process without an 'exit' event: stop Azurite, then let the
+    // signal do what it would have done had we not listened (unless someone else handles it).
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      const onSignal = () => {
+        for (const c of live) c.kill('SIGKILL');
+        process.removeListener(sig, onSignal);
+        if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+      };
+      process.on(sig, onSignal);
+    }
   }
 }
 
