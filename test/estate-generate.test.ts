@@ -88,8 +88,10 @@ describe('generateEstate', () => {
     const estate = validateEstate(JSON.parse(JSON.stringify(raw)));
     const t2 = performance.now();
     expect(vmsOf(estate)).toHaveLength(10_000);
-    expect(t1 - t0).toBeLessThan(1500);
-    expect(t2 - t1).toBeLessThan(4000);
+    // Generous bounds: this guards against accidental quadratic work, not a benchmark (bench/emulator.ts
+    // measures; jest workers share two cores with the other suites).
+    expect(t1 - t0).toBeLessThan(5000);
+    expect(t2 - t1).toBeLessThan(15000);
   });
 });
 
