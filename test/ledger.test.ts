@@ -194,6 +194,22 @@ describe('decisions and writes', () => {
     expect(ws[0].action.result).toEqual({ jobId: 'j1' });
     expect(await l.writes('run-none')).toEqual([]);
   });
+
+  test('an action with oversized evidence is still recorded by its summary', async () => {
+    const l = await ledger();
+    const huge: PlannedAction = {
+      kind: 'trigger-backup',
+      target: `${JOB}/pi`,
+      method: 'POST',
+      reason: 'r',
+      evidence: { blob: randomBytes(1_200_000).toString('base64') },
+      status: 'applied',
+    };
+    await l.recordWrite('run-huge', VM, huge);
+    const [w] = await l.writes('run-huge');
+    expect(w.action).toMatchObject({ kind: 'trigger-backup', target: `${JOB}/pi`, method: 'POST', status: 'applied' });
+    expect(w.action.evidence).toEqual({});
+  });
 });
 
 describe('attempts', () => {

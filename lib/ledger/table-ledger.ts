@@ -41,6 +41,15 @@ const MAX_KEY_PROPERTY = 1024;
 
 type Row = TableEntityResult<Record<string, unknown>>;
 
+/** Inline payload, or a note saying why it was left out: an oversized value must not lose the row. */
+function payloadOrNote(name: string, value: unknown): Record<string, unknown> {
+  try {
+    return inlineProperties(name, value);
+  } catch (e) {
+    return { [`${name}Error`]: (e as Error).message };
+  }
+}
+
 function asDate(v: unknown): Date | undefined {
   if (v instanceof Date) return v;
   if (typeof v === 'string' || typeof v === 'number') {
@@ -253,7 +262,7 @@ class TableLedger implements Ledger {
           actions: (item.actions ?? []).map((a) => `${a.kind}:${a.status ?? 'proposed'}`).join(','),
           findings: (item.findings ?? []).map((f) => f.kind).join(','),
           at: this.now(),
-          ...inlineProperties('item', item),
+          ...payloadOrNote('item', item),
         },
         'Replace',
       ),
@@ -286,7 +295,7 @@ class TableLedger implements Ledger {
         status: action.status ?? 'proposed',
         detail: action.detail ?? '',
         at,
-        ...inlineProperties('action', action),
+        ...payloadOrNote('action', action),
       }),
     );
   }
@@ -295,7 +304,21 @@ class TableLedger implements Ledger {
     const rows = await this.list('writes', odata`PartitionKey eq ${opaqueKey(runId)}`);
     return rows
       .sort((a, b) => (a.rowKey ?? '').localeCompare(b.rowKey ?? ''))
-      .map((r) => ({ runId: String(r.runId), vmId: String(r.vmId), at: asDate(r.at)!, action: readInline<PlannedAction>(r, 'action')! }));
+      .map((r) => ({
+        runId: String(r.runId),
+        vmId: String(r.vmId),
+        at: asDate(r.at)!,
+        // The summary columns stand in when the full action was too large to keep.
+        action: readInline<PlannedAction>(r, 'action') ?? {
+          kind: r.kind as PlannedAction['kind'],
+          target: String(r.target),
+          method: r.method as PlannedAction['method'],
+          reason: '',
+          evidence: {},
+          status: r.status as PlannedAction['status'],
+          detail: String(r.detail ?? ''),
+        },
+      }));
   }
 
   // ---- attempts -------------------------------------------------------------------------------
@@ -429,15 +452,7 @@ class TableLedger implements Ledger {
     const pk = opaqueKey(kind);
     const at = this.now();
     const rk = timeRowKey(at);
-    let stored: Record<string, unknown> = {};
-    if (payload !== undefined) {
-      try {
-        stored = inlineProperties('payload', payload);
-      } catch (e) {
-        // A payload too large to keep must not cost us the failure record itself.
-        stored = { payloadError: (e as Error).message };
-      }
-    }
+    const stored = payload === undefined ? {} : payloadOrNote('payload', payload);
     await this.call('record failure', 'failures', pk, rk, () =>
       this.clients.failures.createEntity({
         partitionKey: pk,
