@@ -106,7 +106,8 @@ export async function main(argv: string[], io: CliIo = processIo(), cleanups: ((
   }
 }
 
-if (require.main === module) {
+/** Runs the CLI on this process's argv, stdio and signals (the `backup-remediator` bin calls this). */
+export function runFromProcess(): void {
   const cleanups: (() => Promise<void>)[] = [];
   let interrupted = false;
   process.once('SIGINT', () => {
@@ -125,3 +126,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runFromProcess();
