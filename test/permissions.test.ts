@@ -3,11 +3,10 @@
 // request to its RBAC operation (lib/arm/permissions.ts) and compares the result with the
 // role actions parsed out of the Bicep: an ARM call without its permission fails here.
 
+import { armContextFor } from './helpers/emulator';
 import { join } from 'path';
 import { start, type Emulator } from '../emulator/index';
-import { staticTokenCredential } from '../emulator/credential';
 import { sampleEstatePath } from '../emulator/sample';
-import { createArmContext } from '../lib/arm/clients';
 import { permissionFor, permissionKind } from '../lib/arm/permissions';
 import { DEFAULT_SETTINGS, type Settings } from '../lib/config';
 import { runRemediation } from '../lib/engine';
@@ -134,13 +133,7 @@ describe('engine runs need exactly the permissions of the roles in infra/', () =
   async function runOver(mode: RunMode, prefix: string): Promise<Used> {
     const emu = await start({ estate: sampleEstatePath(), port: 0 });
     emulators.push(emu);
-    const arm = createArmContext({
-      endpoint: emu.endpoint,
-      credential: staticTokenCredential(),
-      ca: emu.ca,
-      retry: { maxRetries: 3, retryDelayInMs: 5, maxRetryDelayInMs: 50 },
-      lroPollIntervalMs: 1,
-    });
+    const arm = armContextFor(emu);
     const ledger = await createLedger({ connectionString: azurite.connectionString, prefix: `${prefix}${process.pid}` });
     const subscriptions = emu.state.estate.subscriptions.map((s) => s.id);
     const settings: Settings = {

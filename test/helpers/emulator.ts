@@ -6,6 +6,7 @@ import { ResourceManagementClient } from '@azure/arm-resources';
 import { staticTokenCredential } from '../../emulator/credential';
 import { sdkClientOptions } from '../../emulator/sdk-options';
 import type { Emulator } from '../../emulator';
+import { createArmContext, type ArmContext } from '../../lib/arm/clients';
 
 export const SUB = '11111111-1111-4111-8111-111111111111';
 export const SUB2 = '22222222-2222-4222-8222-222222222222';
@@ -79,4 +80,18 @@ export function smallEstate(overrides: { backupDurationSeconds?: number } = {}):
     ],
     simulation: { backupDurationSeconds: overrides.backupDurationSeconds ?? 600 },
   };
+}
+
+/**
+ * The engine's ARM clients (lib/arm/clients) pointed at an emulator, with retry and LRO delays cut
+ * to milliseconds: what every engine-level test runs on.
+ */
+export function armContextFor(emu: Pick<Emulator, 'endpoint' | 'ca'>): ArmContext {
+  return createArmContext({
+    endpoint: emu.endpoint,
+    credential: staticTokenCredential(),
+    ca: emu.ca,
+    retry: { maxRetries: 3, retryDelayInMs: 5, maxRetryDelayInMs: 50 },
+    lroPollIntervalMs: 1,
+  });
 }

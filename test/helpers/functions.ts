@@ -1,10 +1,9 @@
 // Runs the Functions handlers the way the host does (@azure/functions test mode: real HttpRequest and
 // InvocationContext) over a runtime whose ARM is the emulator and whose storage is Azurite.
 
+import { armContextFor } from './emulator';
 import { HttpRequest, InvocationContext } from '@azure/functions';
-import { staticTokenCredential } from '../../emulator/credential';
 import { start as startEmulator, type Emulator } from '../../emulator/index';
-import { createArmContext } from '../../lib/arm/clients';
 import { DEFAULT_SETTINGS, type Settings } from '../../lib/config';
 import { createLedger } from '../../lib/ledger';
 import { createLogger, memorySink, type MemorySink } from '../../lib/log';
@@ -29,13 +28,7 @@ function subscriptionsOf(estate: unknown): string[] {
 /** Starts an emulator over `estate` and installs a runtime on it as the one the handlers use. */
 export async function functionsEnv(estate: unknown, azurite: AzuriteInstance, settings: Partial<Settings> = {}): Promise<FunctionsEnv> {
   const emu = await startEmulator({ estate, port: 0 });
-  const arm = createArmContext({
-    endpoint: emu.endpoint,
-    credential: staticTokenCredential(),
-    ca: emu.ca,
-    retry: { maxRetries: 3, retryDelayInMs: 5, maxRetryDelayInMs: 50 },
-    lroPollIntervalMs: 1,
-  });
+  const arm = armContextFor(emu);
   const prefix = uniquePrefix('fn');
   const ledger = await createLedger({ connectionString: azurite.connectionString, prefix });
   const queue = createWorkQueue({ connectionString: azurite.connectionString, name: `q${prefix.toLowerCase()}`.slice(0, 50) });

@@ -3,9 +3,9 @@
 // talking HTTPS to the emulator. Runs use the emulator's simulated clock, and verification waits
 // advance that clock instead of sleeping.
 
+import { armContextFor } from './emulator';
 import { start as startEmulator, type Emulator } from '../../emulator/index';
-import { staticTokenCredential } from '../../emulator/credential';
-import { createArmContext, type ArmContext } from '../../lib/arm/clients';
+import type { ArmContext } from '../../lib/arm/clients';
 import { DEFAULT_SETTINGS, type Settings } from '../../lib/config';
 import { runRemediation, type RunOptions } from '../../lib/engine';
 import { createLedger, type Ledger } from '../../lib/ledger';
@@ -49,13 +49,7 @@ export function useHarness(): (estate: unknown, opts?: HarnessOptions) => Promis
   return async (estate, opts = {}) => {
     const emu = await startEmulator({ estate, port: 0 });
     started.push(emu);
-    const arm = createArmContext({
-      endpoint: emu.endpoint,
-      credential: staticTokenCredential(),
-      ca: emu.ca,
-      retry: { maxRetries: 3, retryDelayInMs: 5, maxRetryDelayInMs: 50 },
-      lroPollIntervalMs: 1,
-    });
+    const arm = armContextFor(emu);
     const ledger = await createLedger({ connectionString: azurite().connectionString, prefix: uniquePrefix('e2e'), now: () => emu.clock.now() });
     const logs = memorySink();
     const settings: Settings = {
