@@ -14,7 +14,8 @@ import { staticTokenCredential } from '../emulator/credential';
 import { sdkClientOptions } from '../emulator/sdk-options';
 import { sampleEstatePath } from '../emulator/sample';
 
-const SPECS = '/work/shared/azure-reference/swagger/specification';
+// `../shared` sits beside the repository on developer machines and in CI.
+const SPECS = join(__dirname, '..', '..', 'shared', 'azure-reference', 'swagger', 'specification');
 const PROD = '11111111-1111-1111-1111-111111111111';
 // The specs on disk are these versions; the SDKs send newer ones. Shapes are what is judged, so the
 // recorded URL carries the spec's version (the emulator answers every api-version the same way).
