@@ -104,7 +104,7 @@ describe('sample estate', () => {
     estate.subscriptions.flatMap((s) => s.resourceGroups.flatMap((rg) => rg.restorePointCollections.filter((c) => c.sourceVmId.toLowerCase() === byName.get(vm)!.id.toLowerCase()).map((c) => ({ c, rg, s }))));
 
   it('has the VMs the demo story names', () => {
-    for (const n of ['vm-ext-stuck', 'vm-rp-limit', 'vm-rp-locked', 'vm-sub-locked', 'vm-agent-down', 'vm-no-network', 'vm-internal', 'vm-in-progress', 'vm-recovered',
+    for (const n of ['vm-ext-stuck', 'vm-ext-nonet', 'vm-rp-limit', 'vm-rp-locked', 'vm-sub-locked', 'vm-agent-down', 'vm-no-network', 'vm-internal', 'vm-in-progress', 'vm-recovered',
       'web1', 'web10', 'vm-optout', 'vm-unknown', 'vm-cs', 'vm-ru', 'vm-pt', 'vm-zh', 'vm-2016', 'vm-offline']) {
       expect(byName.has(n)).toBe(true);
     }
@@ -130,6 +130,11 @@ describe('sample estate', () => {
     for (const j of failed) expect(now - new Date(j.startTime).getTime()).toBeLessThan(24 * 3600_000);
     expect(jobsFor('vm-ext-stuck')[0]!.errorDetails![0]!.errorCode).toBe('ExtensionOperationFailedForManagedDisks');
     expect(byName.get('vm-ext-stuck')!.vm.extensions[0]!.provisioningState).toBe('Failed');
+    // The escalation story: the extension the engine will remove is not the only cause, the network is too.
+    expect(jobsFor('vm-ext-nonet')[0]!.errorDetails![0]!.errorCode).toBe('ExtensionOperationFailedForManagedDisks');
+    expect(byName.get('vm-ext-nonet')!.vm.extensions[0]!.provisioningState).toBe('Failed');
+    expect(byName.get('vm-ext-nonet')!.vm.outboundConnectivity).toBe(false);
+    expect(byName.get('vm-ext-nonet')!.vm.agent.status).toBe('Ready');
     expect(jobsFor('vm-offline')[0]!.errorDetails![0]!.errorCode).toBe(380008);
     expect(jobsFor('vm-2016')[0]!.errorDetails![0]).toEqual({ errorTitle: '', errorString: 'Could not communicate with the VM agent for snapshot status - Snapshot VM sub task timed out', recommendations: [] });
     for (const vm of ['vm-cs', 'vm-ru', 'vm-pt', 'vm-zh']) expect(jobsFor(vm)[0]!.errorDetails![0]!.errorCode).toBeUndefined();
