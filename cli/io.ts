@@ -15,6 +15,8 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   /** Called with each in-process emulator the command starts (tests read its request log). */
   onEmulator?: (emulator: Emulator) => void;
+  /** Ends a long-running command (`simulate`) as SIGTERM would; for in-process callers and tests. */
+  signal?: AbortSignal;
 }
 
 export function processIo(): CliIo {

@@ -9,6 +9,7 @@ import { runDemo } from './demo';
 import { EXIT, EXIT_CODES_HELP, UsageError } from './exit-codes';
 import { processIo, type CliIo } from './io';
 import { runCommand, type RunFlags } from './run';
+import { readEstateFile } from './target';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -58,7 +59,14 @@ export function buildProgram(io: CliIo, cleanups: (() => Promise<void>)[], setCo
     .action(async (opts: { estate?: string; port: number; caOut?: string }) => {
       // Loaded lazily: the standalone server is only needed by this command.
       const { runStandalone } = await import('../emulator/standalone');
-      await runStandalone({ estate: opts.estate, port: opts.port, caOut: opts.caOut });
+      // An unreadable or invalid estate is the user's input: a clear message and exit 2, as for plan.
+      const estate = opts.estate !== undefined ? readEstateFile(opts.estate) : undefined;
+      try {
+        await runStandalone({ estate, port: opts.port, caOut: opts.caOut, out: io.stdout, signal: io.signal });
+      } catch (e) {
+        if (e instanceof Error && e.name === 'EstateError') throw new UsageError(`estate file ${opts.estate} is invalid: ${e.message}`);
+        throw e;
+      }
       setCode(EXIT.ok);
     });
 
