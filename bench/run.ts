@@ -124,6 +124,64 @@ export function throttleBound(records: RequestRecord[]): ThrottleBound {
   return best;
 }
 
+/** The action kind and target a write request carries out, from its method and path. */
+export function writeOf(r: Pick<RequestRecord, 'method' | 'path'>): { kind: string; target: string } {
+  const path = r.path.replace(/\/+$/, '');
+  const m = r.method.toUpperCase();
+  if (m === 'DELETE' && /\/providers\/Microsoft\.Compute\/virtualMachines\/[^/]+\/extensions\/[^/]+$/i.test(path)) {
+    return { kind: 'remove-snapshot-extension', target: path.toLowerCase() };
+  }
+  if (m === 'DELETE' && /\/providers\/Microsoft\.Compute\/restorePointCollections\/[^/]+$/i.test(path)) {
+    return { kind: 'delete-restore-point-collection', target: path.toLowerCase() };
+  }
+  if (m === 'POST' && /\/protectedItems\/[^/]+\/backup$/i.test(path)) {
+    return { kind: 'trigger-backup', target: path.replace(/\/backup$/i, '').toLowerCase() };
+  }
+  return { kind: `other ${m}`, target: path.toLowerCase() };
+}
+
+export interface WriteAccounting {
+  /** Distinct writes the emulator served (SDK retries of one write count once), by action kind. */
+  issued: Record<string, number>;
+  /** Report actions whose write reached ARM, by kind and outcome (`applied`, `failed`). */
+  reported: Record<string, number>;
+  /** Writes the emulator saw that no report action accounts for (should be empty). */
+  unaccounted: string[];
+  /** Actions the report calls applied with no write request behind them (should be empty). */
+  unseen: string[];
+}
+
+/** Ties every write request the emulator served to the report action that made it, and back. */
+export function accountWrites(report: RunReport, records: RequestRecord[]): WriteAccounting {
+  const issued = new Map<string, string>();
+  for (const r of records) {
+    if (r.category !== 'write' && r.category !== 'delete') continue;
+    const w = writeOf(r);
+    issued.set(`${w.kind} ${w.target}`, w.kind);
+  }
+  const reported: Record<string, number> = {};
+  const inReport = new Set<string>();
+  const unseen: string[] = [];
+  for (const item of report.items) {
+    for (const a of item.actions) {
+      // A failed action reached ARM when ARM answered it (statusCode) or its write request is on record.
+      const key = `${a.kind} ${a.target.replace(/\/+$/, '').toLowerCase()}`;
+      if (a.status === 'applied') {
+        inReport.add(key);
+        if (!issued.has(key)) unseen.push(key);
+        reported[`${a.kind} applied`] = (reported[`${a.kind} applied`] ?? 0) + 1;
+      } else if (a.status === 'failed' && issued.has(key)) {
+        inReport.add(key);
+        reported[`${a.kind} failed`] = (reported[`${a.kind} failed`] ?? 0) + 1;
+      }
+    }
+  }
+  const unaccounted = [...issued.keys()].filter((k) => !inReport.has(k));
+  const byKind: Record<string, number> = {};
+  for (const kind of issued.values()) byKind[kind] = (byKind[kind] ?? 0) + 1;
+  return { issued: byKind, reported, unaccounted, unseen };
+}
+
 interface PhaseFigures {
   mode: RunMode;
   wallSeconds: number;
@@ -138,6 +196,9 @@ interface PhaseFigures {
   requestsPerRemediatedVm: number | null;
   throttleBound: ThrottleBound;
   verification: Record<string, number>;
+  writes: WriteAccounting;
+  /** Apply: actions that did not end `applied`, by kind, status and finding kind (why). */
+  notApplied: Record<string, number>;
   peakRssMiB: number;
 }
 
@@ -169,6 +230,15 @@ function figures(mode: RunMode, report: RunReport, records: RequestRecord[], wal
     requestsPerRemediatedVm: remediated > 0 ? Math.round((arm.length / remediated) * 10) / 10 : null,
     throttleBound: throttleBound(arm),
     verification: countBy(report.items.filter((i) => i.verification), (i) => i.verification!.outcome),
+    writes: accountWrites(report, arm),
+    notApplied: countBy(
+      report.items.flatMap((i) =>
+        i.actions
+          .filter((a) => (a.status ?? 'proposed') !== counted)
+          .map((a) => `${a.kind} ${a.status ?? 'proposed'}${a.status === 'skipped' ? '' : ` (${i.findings[i.findings.length - 1]?.kind ?? '-'})`}`),
+      ),
+      (k) => k,
+    ),
     // maxRSS is the process's high-water mark (KiB): the apply figure includes the plan's peak.
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
   };
@@ -182,7 +252,18 @@ function printPhase(f: PhaseFigures): void {
   out.write(`failed jobs (items)       ${f.items}\n`);
   out.write(`VMs ${f.mode === 'plan' ? 'to remediate' : 'remediated  '}          ${f.remediatedVms}\n`);
   out.write(`writes ${f.mode === 'plan' ? 'proposed' : 'applied '}          ${JSON.stringify(f.proposedOrApplied)}\n`);
-  if (f.mode === 'apply') out.write(`verification              ${JSON.stringify(f.verification)}\n`);
+  if (f.mode === 'apply') {
+    out.write(`verification              ${JSON.stringify(f.verification)}\n`);
+    out.write(`writes issued (ARM saw)   ${JSON.stringify(f.writes.issued)}\n`);
+    out.write(`writes in the report      ${JSON.stringify(f.writes.reported)}\n`);
+    out.write(`actions not applied       ${JSON.stringify(f.notApplied)}\n`);
+  }
+  if (f.writes.unaccounted.length > 0 || f.writes.unseen.length > 0) {
+    out.write(`WRITES NOT ACCOUNTED FOR  ${f.writes.unaccounted.length} seen by ARM without a report action, ${f.writes.unseen.length} reported without a request\n`);
+    for (const k of [...f.writes.unaccounted, ...f.writes.unseen].slice(0, 20)) out.write(`  ${k}\n`);
+  } else {
+    out.write(`writes not accounted for  0\n`);
+  }
   out.write(`ARM requests              ${f.requests} (${f.throttled} answered 429, ${f.faulted} faulted)\n`);
   out.write(`requests per ${f.mode === 'plan' ? 'VM to fix ' : 'fixed VM  '}    ${f.requestsPerRemediatedVm ?? '-'}\n`);
   const b = f.throttleBound;

@@ -24,6 +24,11 @@ export interface SnapshotExtensionFacts {
   provisioningState?: string;
   source: 'extensions-list' | 'instance-view';
   instanceViewStatus?: { code?: string; level?: string; displayStatus?: string; message?: string };
+  /**
+   * Locks covering the extension resource (subscription, resource group, the VM, the extension): any
+   * of them makes ARM refuse its DELETE. Undefined when not read (see DiagnoseOptions.extensionLocks).
+   */
+  locks?: LockRef[];
 }
 
 export interface CollectionFacts {
@@ -64,6 +69,11 @@ export interface Diagnosis {
 export interface DiagnoseOptions {
   /** Read restore point counts (GET with $expand=restorePoints per collection of the VM). Default true. */
   countPoints?: boolean;
+  /**
+   * Read the locks covering the snapshot extension resource (cached per subscription and resource
+   * group). The engine asks for them when the failure's fix includes removing the extension. Default false.
+   */
+  extensionLocks?: boolean;
 }
 
 export interface Diagnoser {
@@ -93,7 +103,13 @@ export function lockScopeOf(lockId: string): string | undefined {
   return i > 0 ? lockId.slice(0, i) : undefined;
 }
 
-/** Locks that cover a resource: at its subscription, its resource group or the resource itself. */
+/** True when `scope` is a resource (deeper than the resource group) that contains `resourceId`. */
+function isParentResource(scope: string, rgScope: string, resourceId: string): boolean {
+  const s = scope.toLowerCase().replace(/\/+$/, '');
+  return s.length > rgScope.length + 1 && resourceId.toLowerCase().startsWith(`${s}/`) && s.startsWith(`${rgScope.toLowerCase()}/providers/`);
+}
+
+/** Locks that cover a resource: at its subscription, its resource group, a parent resource or the resource itself. */
 export function locksCovering(resourceId: string, locks: RawLock[]): LockRef[] {
   const ref = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\//i.exec(resourceId);
   if (!ref) return [];
@@ -107,7 +123,8 @@ export function locksCovering(resourceId: string, locks: RawLock[]): LockRef[] {
     let level: LockRef['scope'] | undefined;
     if (sameId(scope, subScope)) level = 'subscription';
     else if (sameId(scope, rgScope)) level = 'resourceGroup';
-    else if (sameId(scope, resourceId)) level = 'resource';
+    // The resource itself or a parent resource (a lock on a VM covers its extensions).
+    else if (sameId(scope, resourceId) || isParentResource(scope, rgScope, resourceId)) level = 'resource';
     if (!level) continue;
     seen.add(l.id.toLowerCase());
     out.push({ id: l.id, name: l.name, level: l.level, scope: level, ...(l.notes ? { notes: l.notes } : {}) });
@@ -287,6 +304,14 @@ export function createDiagnoser(arm: ArmContext, opts: { now: Date }): Diagnoser
         source: 'instance-view',
         instanceViewStatus: statusOf(ivStatus),
       };
+    }
+
+    if (dopts.extensionLocks && d.snapshotExtension?.id) {
+      const [subLocks, rgLocks] = await Promise.all([
+        guard('subscription locks', () => subscriptionLocks(sub), [] as RawLock[]),
+        guard(`locks of resource group ${vmRef.resourceGroup}`, () => resourceGroupLocks(sub, vmRef.resourceGroup), [] as RawLock[]),
+      ]);
+      d.snapshotExtension.locks = locksCovering(d.snapshotExtension.id, [...subLocks, ...rgLocks]);
     }
 
     // Restore point collections tied to the VM by properties.source.id, never by name.

@@ -237,7 +237,9 @@ async function planCandidate(
   const classification = classify(c.job as Parameters<typeof classify>[0]);
   const entry = catalogueEntry(classification.code);
   try {
-    const diagnosis = await ctx.diagnoser.diagnose(candidate);
+    // Locks on the snapshot extension matter only when its removal may be planned (and allowed).
+    const extensionLocks = !!entry?.fixes.includes('remove-snapshot-extension') && ctx.settings.allowedActions.includes('remove-snapshot-extension');
+    const diagnosis = await ctx.diagnoser.diagnose(candidate, { extensionLocks });
     const item = planItem(candidate, classification, diagnosis, entry, {
       subscriptions: ctx.settings.subscriptions,
       resourceGroups: ctx.settings.resourceGroups,

@@ -58,6 +58,16 @@ function describeError(err: unknown): { code?: string; message: string; statusCo
   };
 }
 
+/** What a write produced, for its outcome log line: operation and job ids, outcome and status. */
+export function resultSummary(result: Record<string, unknown> | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of ['outcome', 'status', 'operationId', 'jobId', 'detail']) {
+    const v = result?.[k];
+    if (v !== undefined && v !== null && v !== '') out[k] = v;
+  }
+  return out;
+}
+
 async function recordActions(ctx: ExecuteContext, item: PlanItem): Promise<void> {
   for (const a of item.actions) {
     try {
@@ -184,14 +194,33 @@ export async function executeItem(item: PlanItem, ctx: ExecuteContext): Promise<
         await ctx.ledger.recordAttempt(item.vmId, { runId: ctx.runId, jobId: item.jobId, at: ctx.now(), outcome: ATTEMPT_STARTED });
         attemptRecorded = true;
       }
+      const operation = { action: action.kind, method: action.method, target: action.target };
       try {
-        log.info(`${action.kind}: ${action.method} ${action.target}`, { action: action.kind, target: action.target });
+        log.info(`${action.kind}: ${action.method} ${action.target}`, operation);
         action.result = await ctx.runner.apply(action, item);
         action.status = 'applied';
-        await ctx.onWrite?.(action, item);
+        log.info(`${action.kind} applied: ${action.method} ${action.target}`, { ...operation, status: 'applied', result: resultSummary(action.result) });
       } catch (err) {
         const e = describeError(err);
-        if (isThrottled(err)) {
+        log.warn(`${action.kind} failed: ${action.method} ${action.target}`, {
+          ...operation,
+          status: 'failed',
+          error: { code: e.code, statusCode: e.statusCode, message: e.message },
+          throttled: isThrottled(err),
+        });
+        if (e.code === 'ScopeLocked') {
+          // A lock appeared after the precondition re-read: ARM refused, nothing changed.
+          block(
+            {
+              kind: 'lock-blocks-cleanup',
+              message: `${action.kind} refused by ARM: ${e.message}`,
+              evidence: { action: action.kind, target: action.target, code: e.code, statusCode: e.statusCode },
+              nextStep: `Ask the lock's owner whether the lock may be lifted, then retry; the remediator never deletes locks.`,
+            },
+            'failed',
+          );
+          attemptOutcome = 'failed';
+        } else if (isThrottled(err)) {
           block(
             {
               kind: 'action-failed',
@@ -216,6 +245,8 @@ export async function executeItem(item: PlanItem, ctx: ExecuteContext): Promise<
         }
         break;
       }
+      // Outside the write's try: a failing hook must not turn an applied write into a failed one.
+      await ctx.onWrite?.(action, item);
 
       if (action.kind === 'trigger-backup' && ctx.verify) {
         const verification = await ctx.verify(action, item);

@@ -374,6 +374,11 @@ function planExtensionRemoval(c: Candidate, d: Diagnosis, entry: PlanCatalogueEn
   if (!stuck && !family) {
     return { findings: [], block: false };
   }
+  if (ext.locks && ext.locks.length > 0) {
+    // ARM refuses the DELETE under any lock at or above the extension; the remediator never deletes
+    // locks, and a backup without the reload would fail the same way.
+    return { findings: ext.locks.map((lock) => extensionLockFinding(ext, lock)), block: true };
+  }
   return {
     findings: [],
     block: false,
@@ -392,6 +397,15 @@ function planExtensionRemoval(c: Candidate, d: Diagnosis, entry: PlanCatalogueEn
         docUrl: entry.docUrl ?? EXTENSION_REFERENCE,
       },
     },
+  };
+}
+
+function extensionLockFinding(ext: NonNullable<Diagnosis['snapshotExtension']>, lock: LockRef): Finding {
+  return {
+    kind: 'lock-blocks-cleanup',
+    message: `Lock '${lock.name}' (${lock.level}, ${lock.scope} scope) covers the ${ext.type} extension; ARM refuses to delete it and the remediator never deletes locks, so neither the extension reload nor the backup that needs it is attempted.`,
+    evidence: { lock: { id: lock.id, name: lock.name, level: lock.level, scope: lock.scope }, extension: ext.id },
+    nextStep: `Ask the lock's owner whether lock ${lock.id} may be lifted for the fix, then delete ${ext.id} and retry the backup.`,
   };
 }
 

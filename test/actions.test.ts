@@ -22,7 +22,7 @@ const vm = (name: string, over: Record<string, unknown> = {}) => ({
   name, os: 'Windows', powerState: 'running', provisioningState: 'Succeeded', agent: { status: 'Ready', version: '2.7.41491.1102' },
   tags: {}, locks: [], extensions: [snapshot('Failed'), monitor], ...over,
 });
-const VMS = ['web1', 'web10', 'ext2', 'ext3', 'ext4', 'rp1', 'rp2', 'rp3', 'bk1', 'bk2', 'bk3'];
+const VMS = ['web1', 'web10', 'ext2', 'ext3', 'ext4', 'ext5', 'rp1', 'rp2', 'rp3', 'bk1', 'bk2', 'bk3'];
 
 function estate() {
   return {
@@ -114,11 +114,32 @@ describe('remove-snapshot-extension', () => {
     expect(r).toMatchObject({ ok: false, findingKind: 'agent-not-ready' });
   });
 
-  it('refuses when the VM was opted out after planning (tag re-read)', async () => {
+  it('refuses when the VM was opted out after planning (tag re-read); the VM is read once for both checks', async () => {
     vmSpec('ext3').tags = { 'Backup-Remediation': 'Off' };
     const a = action('remove-snapshot-extension', extId('ext3'));
+    emu.requests.reset();
     const r = await ACTIONS[a.kind].preconditions(arm, a, ctx(item('ext3', 'ExtensionOperationFailedForManagedDisks', [a])));
     expect(r).toMatchObject({ ok: false, findingKind: 'opted-out' });
+    const reads = emu.requests.all().filter((q) => q.category === 'read').map((q) => `${q.method} ${q.path}`).sort();
+    expect(reads).toEqual([
+      `GET ${vmId('ext3')}`,
+      `GET ${extId('ext3')}`,
+      `GET /subscriptions/${S}/providers/Microsoft.Authorization/locks`,
+      `GET /subscriptions/${S}/resourceGroups/rg-app/providers/Microsoft.Authorization/locks`,
+      `GET /subscriptions/${S}/resourcegroups/rg-app`,
+    ].sort());
+  });
+
+  it('refuses when a lock on the VM appeared after planning (ARM would refuse the DELETE); nothing is written', async () => {
+    vmSpec('ext5').locks = [{ name: 'vm-freeze', level: 'CanNotDelete', notes: 'change freeze' }];
+    const a = action('remove-snapshot-extension', extId('ext5'));
+    emu.requests.reset();
+    const r = await ACTIONS[a.kind].preconditions(arm, a, ctx(item('ext5', 'ExtensionOperationFailedForManagedDisks', [a])));
+    expect(r).toMatchObject({ ok: false, findingKind: 'lock-blocks-cleanup' });
+    expect((r as { reason: string }).reason).toContain(`${vmId('ext5')}/providers/Microsoft.Authorization/locks/vm-freeze`);
+    expect(writes()).toEqual([]);
+    expect(vmSpec('ext5').extensions.map((x) => x.name)).toEqual(['VMSnapshot', 'Monitor']);
+    expect(vmSpec('ext5').locks).toHaveLength(1);
   });
 
   it('refuses another extension, and a healthy one when the error does not call for a reload', async () => {

@@ -30,7 +30,7 @@ function estate() {
           name: 'rg-app', location: 'westeurope', tags: { owner: 'ops' }, locks: [],
           virtualMachines: [
             vm('web1', { extensions: [snapshot('Failed'), { name: 'Monitor', publisher: 'Microsoft.Azure.Monitor', type: 'AzureMonitorWindowsAgent', provisioningState: 'Failed' }] }),
-            vm('web10', { extensions: [snapshot('Succeeded')], tags: { 'backup-remediation': 'off' } }),
+            vm('web10', { extensions: [snapshot('Succeeded')], tags: { 'backup-remediation': 'off' }, locks: [{ name: 'vm-keep', level: 'CanNotDelete' }] }),
             vm('app1', { agent: { status: 'NotReady', version: 'Unknown' }, powerState: 'stopped', os: 'Linux' }),
           ],
           restorePointCollections: [],
@@ -156,6 +156,31 @@ describe('createDiagnoser', () => {
     emu.requests.reset();
     await diag.diagnose(candidate('app1')); // no collections: no point or lock reads at all
     expect(reads()).toEqual([`GET ${vmId('rg-app', 'app1')}`, `GET ${vmId('rg-app', 'app1')}/extensions`].sort());
+  });
+
+  it('extensionLocks: locks covering the snapshot extension (subscription, group, the VM), read once per subscription and group', async () => {
+    const diag = createDiagnoser(arm, { now: NOW });
+    emu.requests.reset();
+    const web1 = await diag.diagnose(candidate('web1'), { extensionLocks: true });
+    const web10 = await diag.diagnose(candidate('web10'), { extensionLocks: true });
+    const view = (d: typeof web1) => d.snapshotExtension!.locks!.map((l) => [l.name, l.level, l.scope]).sort();
+    expect(view(web1)).toEqual([['sub-no-delete', 'CanNotDelete', 'subscription']]);
+    // A lock on the VM covers its extensions; web10's lock is not web1's.
+    expect(view(web10)).toEqual([['sub-no-delete', 'CanNotDelete', 'subscription'], ['vm-keep', 'CanNotDelete', 'resource']]);
+    expect(web10.snapshotExtension!.locks!.find((l) => l.name === 'vm-keep')!.id.toLowerCase()).toBe(`${vmId('rg-app', 'web10')}/providers/microsoft.authorization/locks/vm-keep`.toLowerCase());
+    const lockReads = reads().filter((r) => r.endsWith('/locks'));
+    expect(lockReads).toEqual([
+      `GET /subscriptions/${S}/providers/Microsoft.Authorization/locks`,
+      `GET /subscriptions/${S}/resourceGroups/${RPC_RG}/providers/Microsoft.Authorization/locks`,
+      `GET /subscriptions/${S}/resourceGroups/rg-app/providers/Microsoft.Authorization/locks`,
+    ].sort());
+    // Without the option no extension locks are read (app1 has neither extension nor collections).
+    emu.requests.reset();
+    const app1 = await createDiagnoser(arm, { now: NOW }).diagnose(candidate('app1'), { extensionLocks: true });
+    expect(app1.snapshotExtension).toBeUndefined();
+    expect(reads().filter((r) => r.endsWith('/locks'))).toEqual([]);
+    const plain = await createDiagnoser(arm, { now: NOW }).diagnose(candidate('web1'));
+    expect(plain.snapshotExtension!.locks).toBeUndefined();
   });
 
   it('concurrent diagnoses share in-flight cached reads', async () => {

@@ -54,6 +54,15 @@ describe('snapshot extension failed (ExtensionOperationFailedForManagedDisks)', 
     const writeLines = e.logs.records.filter((r) => typeof r.action === 'string');
     expect(writeLines.map((r) => r.action)).toEqual(expect.arrayContaining(['remove-snapshot-extension', 'trigger-backup']));
     for (const line of writeLines) expect([line.vmId, line.jobId]).toEqual([item.vmId, item.jobId]);
+    // Every write is logged before (its ARM operation) and after (its outcome and result).
+    const outcomes = writeLines.filter((r) => r.status === 'applied');
+    expect(outcomes.map((r) => [r.action, r.method, lc(String(r.target))])).toEqual([
+      ['remove-snapshot-extension', 'DELETE', lc(ids.extension(SUB, RG, 'vm-ext', 'VMSnapshot'))],
+      ['trigger-backup', 'POST', lc(ids.protectedItem(SUB, RG, VAULT, RG, 'vm-ext'))],
+    ]);
+    expect(outcomes[0].result).toEqual({ outcome: 'deleted' });
+    expect(outcomes[1].result).toMatchObject({ status: 'Succeeded', jobId: item.verification?.jobId });
+    expect(String((outcomes[1].result as { operationId?: unknown }).operationId)).not.toBe('');
     // The failed extension is gone; the successful backup reinstalled a healthy one, as the service does.
     const vmState = e.emu.state.estate.subscriptions[0].resourceGroups[0].virtualMachines[0];
     expect(vmState.extensions.filter((x) => x.provisioningState === 'Failed')).toEqual([]);
@@ -64,6 +73,50 @@ describe('snapshot extension failed (ExtensionOperationFailedForManagedDisks)', 
     const again = await e.run('apply');
     expect(e.writes()).toEqual([]);
     expect(again.summary.writes).toBe(0);
+  });
+});
+
+describe('snapshot extension failed under a subscription-wide lock', () => {
+  const raw = () =>
+    estate({
+      vms: [vm('vm-ext', { extensions: [snapshotExtension('Failed')] })],
+      jobs: [failedJob('00000000-0000-4000-8000-000000000011', 'vm-ext', 'ExtensionOperationFailedForManagedDisks')],
+      subLocks: [{ name: 'legal-hold', level: 'CanNotDelete', notes: 'litigation hold' }],
+    });
+
+  test('plan names the lock and proposes nothing; apply sends no write (ARM would refuse the DELETE)', async () => {
+    const e = await env(raw());
+    const planned = await e.run('plan');
+    expect(planned.items[0].actions).toEqual([]);
+    const finding = planned.items[0].findings.find((f) => f.kind === 'lock-blocks-cleanup')!;
+    expect(finding.evidence).toEqual({
+      lock: { id: `/subscriptions/${SUB}/providers/Microsoft.Authorization/locks/legal-hold`, name: 'legal-hold', level: 'CanNotDelete', scope: 'subscription' },
+      extension: ids.extension(SUB, RG, 'vm-ext', 'VMSnapshot'),
+    });
+    const applied = await e.run('apply');
+    expect(e.writes()).toEqual([]);
+    expect(applied.items[0].actions).toEqual([]);
+    expect(applied.summary.writes).toBe(0);
+  });
+
+  test('a lock ARM enforces after the re-read: the refused DELETE is reported failed (lock-blocks-cleanup) and its outcome logged', async () => {
+    const e = await env(
+      estate({
+        vms: [vm('vm-ext', { extensions: [snapshotExtension('Failed')] })],
+        jobs: [failedJob('00000000-0000-4000-8000-000000000012', 'vm-ext', 'ExtensionOperationFailedForManagedDisks')],
+      }),
+    );
+    e.emu.faults.add({ method: 'DELETE', path: '*/extensions/VMSnapshot', status: 409, errorCode: 'ScopeLocked', times: 1 });
+    const report = await e.run('apply');
+    expect(e.writes().map((w) => w.method)).toEqual(['DELETE']);
+    const item = report.items[0];
+    expect(item.actions.map((a) => [a.kind, a.status])).toEqual([
+      ['remove-snapshot-extension', 'failed'],
+      ['trigger-backup', 'skipped'],
+    ]);
+    expect(item.findings.find((f) => f.kind === 'lock-blocks-cleanup')?.evidence).toMatchObject({ code: 'ScopeLocked', statusCode: 409 });
+    const outcome = e.logs.records.find((r) => r.action === 'remove-snapshot-extension' && r.status === 'failed')!;
+    expect(outcome).toMatchObject({ runId: report.runId, vmId: item.vmId, jobId: item.jobId, method: 'DELETE', error: { code: 'ScopeLocked', statusCode: 409 } });
   });
 });
 

@@ -129,6 +129,28 @@ describe('remove-snapshot-extension', () => {
     expect(kinds(p)).toContain('extension-missing');
   });
 
+  it('a lock at or above the extension (subscription, resource group, VM): finding per lock naming it, no delete, no trigger', () => {
+    const locks: LockRef[] = [
+      { id: `/subscriptions/${SUB}/providers/Microsoft.Authorization/locks/legal-hold`, name: 'legal-hold', level: 'CanNotDelete', scope: 'subscription' },
+      { id: `${vmIdOf('web1')}/providers/Microsoft.Authorization/locks/keep-vm`, name: 'keep-vm', level: 'ReadOnly', scope: 'resource' },
+    ];
+    const p = plan('ExtensionOperationFailedForManagedDisks', diagnosis('web1', { snapshotExtension: { ...failedExt(), locks } }));
+    expect(p.actions).toEqual([]);
+    const lockFindings = p.findings.filter((f) => f.kind === 'lock-blocks-cleanup');
+    expect(lockFindings.map((f) => f.evidence)).toEqual([
+      { lock: { id: locks[0].id, name: 'legal-hold', level: 'CanNotDelete', scope: 'subscription' }, extension: failedExt().id },
+      { lock: { id: locks[1].id, name: 'keep-vm', level: 'ReadOnly', scope: 'resource' }, extension: failedExt().id },
+    ]);
+    expect(lockFindings[0].message).toContain('subscription scope');
+    expect(lockFindings[0].nextStep).toContain(locks[0].id);
+    expect(kinds(p)).toEqual(['extension-failed', 'lock-blocks-cleanup', 'lock-blocks-cleanup']);
+  });
+
+  it('an empty lock list (locks read, none cover the extension) plans the removal', () => {
+    const p = plan('ExtensionOperationFailedForManagedDisks', diagnosis('web1', { snapshotExtension: { ...failedExt(), locks: [] } }));
+    expect(summary(p)).toEqual([`remove-snapshot-extension DELETE ${vmIdOf('web1')}/extensions/VMSnapshot`, `trigger-backup POST ${itemIdOf('web1')}`]);
+  });
+
   it('extension id under another VM is never a target', () => {
     const ext = { ...failedExt('web10') };
     const p = plan('ExtensionOperationFailedForManagedDisks', diagnosis('web1', { snapshotExtension: ext }));

@@ -27,11 +27,14 @@ function optOutIn(tags: Record<string, string> | undefined): string | undefined 
   return undefined;
 }
 
-/** The opt-out tag, re-read from the VM and its resource group. */
-export async function freshOptOut(arm: ArmContext, vmId: string): Promise<string | undefined> {
+/**
+ * The opt-out tag, re-read from the VM and its resource group. A precondition that has just read
+ * the VM itself passes it as `freshVm` so the same check does not read it twice.
+ */
+export async function freshOptOut(arm: ArmContext, vmId: string, freshVm?: { tags?: Record<string, string> }): Promise<string | undefined> {
   const ref = parseVmId(vmId);
   const [vm, rg] = await Promise.all([
-    orMissing(() => arm.compute(ref.subscriptionId).virtualMachines.get(ref.resourceGroup, ref.name)),
+    freshVm ?? orMissing(() => arm.compute(ref.subscriptionId).virtualMachines.get(ref.resourceGroup, ref.name)),
     orMissing(() => arm.resources(ref.subscriptionId).resourceGroups.get(ref.resourceGroup)),
   ]);
   const onVm = optOutIn(vm?.tags);

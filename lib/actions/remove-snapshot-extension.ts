@@ -5,7 +5,7 @@ import { parseExtensionId, sameId } from '../arm/ids';
 import { isExtensionReloadCode, SNAPSHOT_PUBLISHER, SNAPSHOT_TYPES } from '../plan';
 import type { PlannedAction } from '../types';
 import type { ActionContext, ActionModule, PreconditionResult } from './index';
-import { freshOptOut, orMissing } from './fresh';
+import { freshLocksCovering, freshOptOut, orMissing } from './fresh';
 
 export const removeSnapshotExtension: ActionModule = {
   kind: 'remove-snapshot-extension',
@@ -38,7 +38,14 @@ export const removeSnapshotExtension: ActionModule = {
     if ((agent?.displayStatus ?? '').toLowerCase() !== 'ready') {
       return { ok: false, reason: `the VM agent is ${agent?.displayStatus ?? 'unknown'} now; the extension is only removed while the agent is Ready`, findingKind: 'agent-not-ready' };
     }
-    const optOut = await freshOptOut(arm, ctx.item.vmId);
+    // Any lock at or above the extension makes ARM refuse the DELETE: say so instead of trying.
+    const locks = await freshLocksCovering(arm, ext.vm.subscriptionId, ext.vm.resourceGroup, ext.id);
+    if (locks.length > 0) {
+      const l = locks[0];
+      return { ok: false, reason: `lock '${l.name}' (${l.level}, ${l.scope} scope, ${l.id}) now covers the extension`, findingKind: 'lock-blocks-cleanup' };
+    }
+    // The VM was read just above (same check, same instant): only its resource group is read again.
+    const optOut = await freshOptOut(arm, ctx.item.vmId, vm);
     if (optOut) return { ok: false, reason: optOut, findingKind: 'opted-out' };
     return { ok: true };
   },

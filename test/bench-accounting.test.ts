@@ -1,0 +1,31 @@
+// bench/run.ts ties every write request the emulator served to the report action that made it.
+import { accountWrites, writeOf } from '../bench/run';
+import type { RunReport, PlannedAction } from '../lib/types';
+
+const VM = '/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1';
+const EXT = `${VM}/extensions/VMSnapshot`;
+const RPC = '/subscriptions/s1/resourceGroups/AzureBackupRG_1/providers/Microsoft.Compute/restorePointCollections/AzureBackup_vm1';
+const ITEM = '/subscriptions/s1/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v/backupFabrics/Azure/protectionContainers/IaasVMContainer;iaasvmcontainerv2;rg;vm1/protectedItems/VM;iaasvmcontainerv2;rg;vm1';
+
+const rec = (method: string, path: string, category: 'read' | 'write' | 'delete', status = 200) =>
+  ({ method, path, query: '', status, durationMs: 1, category, throttled: false, faulted: false, at: '' });
+const act = (kind: PlannedAction['kind'], target: string, status: PlannedAction['status']): PlannedAction =>
+  ({ kind, target, method: kind === 'trigger-backup' ? 'POST' : 'DELETE', reason: '', evidence: {}, status });
+const report = (actions: PlannedAction[]): RunReport =>
+  ({ schemaVersion: 1, mode: 'apply', runId: 'r', startedAt: '', finishedAt: '', summary: {}, items: [{ vmId: VM, jobId: 'j', failure: { code: 'x', signals: [] }, actions, findings: [] }] });
+
+test('writeOf maps write requests to the action kind and target', () => {
+  expect(writeOf({ method: 'DELETE', path: EXT })).toEqual({ kind: 'remove-snapshot-extension', target: EXT.toLowerCase() });
+  expect(writeOf({ method: 'DELETE', path: RPC })).toEqual({ kind: 'delete-restore-point-collection', target: RPC.toLowerCase() });
+  expect(writeOf({ method: 'POST', path: `${ITEM}/backup` })).toEqual({ kind: 'trigger-backup', target: ITEM.toLowerCase() });
+  expect(writeOf({ method: 'PUT', path: VM }).kind).toBe('other PUT');
+});
+
+test('applied and ARM-refused writes are accounted for; retries count once; the rest is flagged', () => {
+  const records = [rec('DELETE', EXT, 'delete', 409), rec('DELETE', RPC, 'delete', 503), rec('DELETE', RPC, 'delete', 202), rec('GET', VM, 'read'), rec('PUT', VM, 'write')];
+  const a = accountWrites(report([act('delete-restore-point-collection', RPC, 'applied'), act('remove-snapshot-extension', EXT, 'failed'), act('trigger-backup', ITEM, 'applied')]), records);
+  expect(a.issued).toEqual({ 'remove-snapshot-extension': 1, 'delete-restore-point-collection': 1, 'other PUT': 1 });
+  expect(a.reported).toEqual({ 'delete-restore-point-collection applied': 1, 'remove-snapshot-extension failed': 1, 'trigger-backup applied': 1 });
+  expect(a.unaccounted).toEqual([`other PUT ${VM.toLowerCase()}`]);
+  expect(a.unseen).toEqual([`trigger-backup ${ITEM.toLowerCase()}`]);
+});
