@@ -215,7 +215,37 @@ export function planItem(
   // If the item is blocked, no write at all: cleaning up without the backup that proves it would only
   // destroy restore points.
   item.actions = blocked ? [] : planned;
+  item.findings = withoutSupersededCauses(item.findings, causeFindings, item.actions.length > 0);
   return item;
+}
+
+/**
+ * One finding per fact. A catalogue cause finding is dropped when the planner stated the same fact
+ * more specifically (a lock per collection with its id and scope; the limit with the points that
+ * would remain), and an inferred cause (one ARM cannot confirm) is dropped when a write is planned:
+ * the planned fix is the next step, and an unconfirmed guess would only send a human elsewhere.
+ */
+function withoutSupersededCauses(findings: Finding[], causeFindings: Finding[], writesPlanned: boolean): Finding[] {
+  const causes = new Set<unknown>(causeFindings.map((f) => f.evidence));
+  const isCause = (f: Finding) => causes.has(f.evidence);
+  const planner = findings.filter((f) => !isCause(f));
+  const lockKey = (collection: unknown, lockId: unknown) => `${String(collection).toLowerCase()}|${String(lockId).toLowerCase()}`;
+  const plannerLocks = new Set(
+    planner
+      .filter((f) => f.kind === 'lock-blocks-cleanup' && typeof f.evidence.collection === 'string')
+      .map((f) => lockKey(f.evidence.collection, (f.evidence.lock as LockRef | undefined)?.id)),
+  );
+  const plannerLimit = planner.some((f) => f.kind === 'restore-point-limit' && typeof f.evidence.totalPoints === 'number');
+  return findings.filter((f) => {
+    if (!isCause(f)) return true;
+    if (f.evidence.inferred === true && writesPlanned) return false;
+    if (f.kind === 'lock-blocks-cleanup') {
+      const locks = (f.evidence.locks ?? []) as { collection: string; id: string }[];
+      return !(locks.length > 0 && locks.every((l) => plannerLocks.has(lockKey(l.collection, l.id))));
+    }
+    if (f.kind === 'restore-point-limit') return !plannerLimit;
+    return true;
+  });
 }
 
 // ---------- scope and opt-out ----------
@@ -300,7 +330,14 @@ function evaluateCauses(entry: PlanCatalogueEntry, d: Diagnosis): Finding[] {
           add({
             kind: 'no-outbound-connectivity',
             message: 'Inferred, not confirmed: the agent is Ready and the VM running, so the likeliest cause is that the VM cannot reach Azure Storage / Azure Backup (NSG, firewall, proxy, route). ARM cannot confirm network reachability.',
-            evidence: { ...base, inferred: true, agent: d.agent.status, powerState: d.vm.powerState },
+            evidence: {
+              ...base,
+              inferred: true,
+              confirmed: false,
+              inferredFrom: { agent: d.agent.status, powerState: d.vm.powerState, snapshotExtension: ext ? (ext.provisioningState ?? ext.instanceViewStatus?.displayStatus ?? 'present') : 'absent' },
+              agent: d.agent.status,
+              powerState: d.vm.powerState,
+            },
             nextStep: cause.nextStep,
           });
         }

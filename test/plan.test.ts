@@ -45,6 +45,16 @@ const entries: Record<string, PlanCatalogueEntry> = {
     causes: [{ id: 'net', summary: 'no outbound', check: 'outbound-connectivity', fix: 'open network', nextStep: 'Allow outbound to Azure Storage.' }],
     docUrl: 'https://learn.microsoft.com/azure/backup/net',
   },
+  BackUpOperationFailed: {
+    code: 'BackUpOperationFailed', title: 'Backup failed with an internal error', automation: 'auto',
+    fixes: ['remove-snapshot-extension', 'delete-restore-point-collection', 'trigger-backup'],
+    causes: [
+      { id: 'net', summary: 'no outbound', check: 'outbound-connectivity', fix: 'open network', nextStep: 'Allow outbound to Azure Storage.' },
+      { id: 'lock', summary: 'a lock blocks cleanup', check: 'collection-lock', fix: 'remove lock', nextStep: 'Remove the lock.' },
+      { id: 'limit', summary: 'limit reached', check: 'restore-point-limit', fix: 'delete collection', nextStep: 'Delete the collection.', automatedFix: 'delete-restore-point-collection' },
+    ],
+    docUrl: 'https://learn.microsoft.com/azure/backup/internal',
+  },
   CopyingVHDsFromBackUpVaultTakingLongTime: {
     code: 'CopyingVHDsFromBackUpVaultTakingLongTime', title: 'Copy slow', automation: 'opt-in', fixes: ['trigger-backup'], causes: [],
     docUrl: 'https://learn.microsoft.com/azure/backup/copy',
@@ -229,6 +239,62 @@ describe('trigger-backup', () => {
     const two = plan('ExtensionOperationFailedForManagedDisks', diagnosis('web1', { snapshotExtension: failedExt(), protectedItems: [itemIdOf('web1'), itemIdOf('web1', 'rg-x')] }));
     expect(two.actions).toEqual([]);
     expect(kinds(two)).toEqual(['ambiguous-target']);
+  });
+});
+
+describe('one finding per fact', () => {
+  const subLock: LockRef = { id: `/subscriptions/${SUB}/providers/Microsoft.Authorization/locks/legal-hold`, name: 'legal-hold', level: 'CanNotDelete', scope: 'subscription' };
+  const rpLock: LockRef = { id: `${rpcIdOf('AzureBackup_web1_2')}/providers/Microsoft.Authorization/locks/keep`, name: 'keep', level: 'CanNotDelete', scope: 'resource' };
+
+  it('a locked collection at the limit: one lock finding naming lock id, scope and collection, one limit finding', () => {
+    const p = plan('UserErrorRpCollectionLimitReached', diagnosis('web1', { collections: [collection('AzureBackup_web1', 'web1', 18, [subLock])], totalPoints: 18 }));
+    expect(p.actions).toEqual([]);
+    expect(kinds(p)).toEqual(['lock-blocks-cleanup', 'restore-point-limit']);
+    expect(p.findings[0].evidence).toEqual({ lock: { id: subLock.id, name: 'legal-hold', level: 'CanNotDelete', scope: 'subscription' }, collection: rpcIdOf('AzureBackup_web1') });
+    expect(p.findings[1].evidence).toMatchObject({ totalPoints: 18, pointsThatWouldRemain: 18, deletable: [] });
+    expect(p.findings.every((f) => f.nextStep && f.docUrl === 'https://learn.microsoft.com/azure/backup/rp')).toBe(true);
+  });
+
+  it('two locks on two collections: one finding per lock and collection, still one limit finding', () => {
+    const d = diagnosis('web1', {
+      collections: [collection('AzureBackup_web1_1', 'web1', 12, [subLock]), collection('AzureBackup_web1_2', 'web1', 6, [subLock, rpLock])],
+      totalPoints: 18,
+    });
+    const p = plan('UserErrorRpCollectionLimitReached', d);
+    expect(p.actions).toEqual([]);
+    expect(kinds(p)).toEqual(['lock-blocks-cleanup', 'lock-blocks-cleanup', 'lock-blocks-cleanup', 'restore-point-limit']);
+    expect(p.findings.slice(0, 3).map((f) => [f.evidence.collection, (f.evidence.lock as LockRef).name])).toEqual([
+      [rpcIdOf('AzureBackup_web1_1'), 'legal-hold'],
+      [rpcIdOf('AzureBackup_web1_2'), 'legal-hold'],
+      [rpcIdOf('AzureBackup_web1_2'), 'keep'],
+    ]);
+  });
+
+  it('limit reached and cleanup planned: the limit is stated once (the catalogue cause, with its next step)', () => {
+    const p = plan('UserErrorRpCollectionLimitReached', diagnosis('web1', { collections: [collection('AzureBackup_web1', 'web1', 18)], totalPoints: 18 }));
+    expect(p.actions.map((a) => a.kind)).toEqual(['delete-restore-point-collection', 'trigger-backup']);
+    expect(kinds(p)).toEqual(['restore-point-limit']);
+    expect(p.findings[0].nextStep).toBe('Delete the collection.');
+  });
+
+  it('a Backup Now retry is planned: no inferred connectivity finding (the retry is the next step)', () => {
+    const p = plan('BackUpOperationFailed', diagnosis('web1', { snapshotExtension: { ...failedExt(), provisioningState: 'Succeeded' } }));
+    expect(summary(p)).toEqual([`trigger-backup POST ${itemIdOf('web1')}`]);
+    expect(p.findings).toEqual([]);
+  });
+
+  it('no write planned (blocked): the inferred connectivity finding stays, marked inferred and unconfirmed in evidence', () => {
+    const p = plan('BackUpOperationFailed', diagnosis('web1', { snapshotExtension: { ...failedExt(), provisioningState: 'Succeeded' }, backupInProgress: true }));
+    expect(p.actions).toEqual([]);
+    const f = p.findings.find((x) => x.kind === 'no-outbound-connectivity')!;
+    expect(f.message).toMatch(/^Inferred, not confirmed/);
+    expect(f.evidence).toMatchObject({ inferred: true, confirmed: false, inferredFrom: { agent: 'Ready', powerState: 'running', snapshotExtension: 'Succeeded' } });
+    expect(kinds(p)).toEqual(['no-outbound-connectivity', 'backup-in-progress']);
+  });
+
+  it('report-only: the inferred connectivity finding stays, marked inferred', () => {
+    const p = plan('ExtensionSnapshotFailedNoNetwork', diagnosis('web1'));
+    expect(p.findings.find((x) => x.kind === 'no-outbound-connectivity')!.evidence).toMatchObject({ inferred: true, confirmed: false });
   });
 });
 
