@@ -67,6 +67,16 @@ export interface Diagnosis {
 // ---------- implementation ----------
 
 export interface DiagnoseOptions {
+  /**
+   * Read the snapshot extension (the VM's extension list). Default true; the engine skips it when the
+   * failure's catalogue entry neither fixes nor checks the extension.
+   */
+  extension?: boolean;
+  /**
+   * Read the VM's restore point collections and the locks covering them. Default true; the engine
+   * skips them when the failure's catalogue entry neither fixes nor checks restore points.
+   */
+  collections?: boolean;
   /** Read restore point counts (GET with $expand=restorePoints per collection of the VM). Default true. */
   countPoints?: boolean;
   /**
@@ -276,7 +286,9 @@ export function createDiagnoser(arm: ArmContext, opts: { now: Date }): Diagnoser
     };
 
     // Snapshot extension: the resource list is authoritative for deletion; the instance view fills gaps.
-    const extensions = await guard('extensions', async () => (await compute.virtualMachineExtensions.list(vmRef.resourceGroup, vmRef.name)).value ?? [], []);
+    const extensions = dopts.extension === false
+      ? []
+      : await guard('extensions', async () => (await compute.virtualMachineExtensions.list(vmRef.resourceGroup, vmRef.name)).value ?? [], []);
     const listed = extensions.find((x) => (x.publisher ?? '').toLowerCase() === SNAPSHOT_PUBLISHER_LC && SNAPSHOT_TYPES_LC.includes((x.typePropertiesType ?? '').toLowerCase()));
     const ivExt = (iv?.extensions ?? []).find((x) => {
       const t = (x.type ?? '').toLowerCase();
@@ -284,8 +296,11 @@ export function createDiagnoser(arm: ArmContext, opts: { now: Date }): Diagnoser
     });
     const ivHandler = (iv?.vmAgent?.extensionHandlers ?? []).find((h) => SNAPSHOT_TYPES_LC.some((s) => (h.type ?? '').toLowerCase() === `${SNAPSHOT_PUBLISHER_LC}.${s}`));
     const ivStatus = ivExt?.statuses?.[0] ?? ivHandler?.status;
+    const readExtension = dopts.extension !== false;
     const statusOf = (s: typeof ivStatus) => (s ? { code: s.code, level: s.level, displayStatus: s.displayStatus, message: s.message } : undefined);
-    if (listed && listed.id && listed.name) {
+    if (!readExtension) {
+      // Not asked for: leave snapshotExtension unset rather than guess from the instance view alone.
+    } else if (listed && listed.id && listed.name) {
       d.snapshotExtension = {
         id: sameId(listed.id, `${vmRef.id}/extensions/${listed.name}`) ? listed.id : undefined,
         name: listed.name,
@@ -314,6 +329,7 @@ export function createDiagnoser(arm: ArmContext, opts: { now: Date }): Diagnoser
       d.snapshotExtension.locks = locksCovering(d.snapshotExtension.id, [...subLocks, ...rgLocks]);
     }
 
+    if (dopts.collections === false) return d;
     // Restore point collections tied to the VM by properties.source.id, never by name.
     const bySource = await guard('restore point collections', () => collectionsBySource(sub), new Map<string, RpcSummary[]>());
     const mine = bySource.get(vmRef.id.toLowerCase()) ?? [];

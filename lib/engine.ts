@@ -9,7 +9,7 @@ import { ACTIONS } from './actions';
 import { catalogueEntry } from './catalogue';
 import { classify } from './classify';
 import type { Settings } from './config';
-import { createDiagnoser } from './diagnose';
+import { createDiagnoser, type DiagnoseOptions } from './diagnose';
 import { discoverFailures } from './discover';
 import type { Candidate } from './discover/types';
 import { executeItem, type ActionRunner } from './execute';
@@ -227,6 +227,24 @@ function buildReport(runId: string, mode: RunMode, startedAt: Date, finishedAt: 
   };
 }
 
+/**
+ * What the planner will look at for this catalogue entry, so diagnosis reads nothing else: the
+ * snapshot extension when the entry removes it or checks it, restore point collections (points and
+ * locks) when the entry deletes them or checks them, locks on the extension when its removal may be
+ * planned. Unclassified failures need only the VM and its resource group (existence, opt-out).
+ */
+export function diagnoseOptionsFor(entry: { fixes: readonly string[]; causes: readonly { check: string }[] } | undefined, settings: Pick<Settings, 'allowedActions'>): DiagnoseOptions {
+  if (!entry) return { extension: false, collections: false };
+  const checks = new Set(entry.causes.map((c) => c.check));
+  const fixes = (k: string) => entry.fixes.includes(k);
+  return {
+    extension: fixes('remove-snapshot-extension') || checks.has('snapshot-extension-state') || checks.has('outbound-connectivity'),
+    collections: fixes('delete-restore-point-collection') || checks.has('restore-point-limit') || checks.has('collection-lock'),
+    // Locks on the snapshot extension matter only when its removal may be planned (and allowed).
+    extensionLocks: fixes('remove-snapshot-extension') && settings.allowedActions.includes('remove-snapshot-extension'),
+  };
+}
+
 /** classify → diagnose → plan for one failed job. Read failures become findings, never writes. */
 async function planCandidate(
   candidate: Candidate,
@@ -237,9 +255,7 @@ async function planCandidate(
   const classification = classify(c.job as Parameters<typeof classify>[0]);
   const entry = catalogueEntry(classification.code);
   try {
-    // Locks on the snapshot extension matter only when its removal may be planned (and allowed).
-    const extensionLocks = !!entry?.fixes.includes('remove-snapshot-extension') && ctx.settings.allowedActions.includes('remove-snapshot-extension');
-    const diagnosis = await ctx.diagnoser.diagnose(candidate, { extensionLocks });
+    const diagnosis = await ctx.diagnoser.diagnose(candidate, diagnoseOptionsFor(entry, ctx.settings));
     const item = planItem(candidate, classification, diagnosis, entry, {
       subscriptions: ctx.settings.subscriptions,
       resourceGroups: ctx.settings.resourceGroups,

@@ -178,7 +178,19 @@ describe('delete-restore-point-collection', () => {
     const a1 = action('delete-restore-point-collection', rpcId('AzureBackup_rp1'), { collection: { pointCount: 10 } });
     const a2 = action('delete-restore-point-collection', rpcId('AzureBackup_rp1_2'), { collection: { pointCount: 8 } });
     const it = item('rp1', 'UserErrorRpCollectionLimitReached', [a1, a2]);
+    emu.requests.reset();
     expect(await ACTIONS[a1.kind].preconditions(arm, a1, ctx(it))).toEqual({ ok: true });
+    // Every fact re-read once: each of the VM's collections (with its points), the list that finds them, locks, opt-out tags.
+    const expand = (q: { query: string }) => (/expand=restorePoints/i.test(decodeURIComponent(q.query)) ? ' (with points)' : '');
+    expect(emu.requests.all().filter((q) => q.category === 'read').map((q) => `${q.method} ${q.path}${expand(q)}`).sort()).toEqual([
+      `GET ${rpcId('AzureBackup_rp1')} (with points)`,
+      `GET ${rpcId('AzureBackup_rp1_2')} (with points)`,
+      `GET /subscriptions/${S}/providers/Microsoft.Compute/restorePointCollections`,
+      `GET /subscriptions/${S}/providers/Microsoft.Authorization/locks`,
+      `GET /subscriptions/${S}/resourceGroups/${RPC_RG}/providers/Microsoft.Authorization/locks`,
+      `GET ${vmId('rp1')}`,
+      `GET /subscriptions/${S}/resourcegroups/rg-app`,
+    ].sort());
     await ACTIONS[a1.kind].apply(arm, a1, ctx(it));
     a1.status = 'applied';
     expect(await ACTIONS[a2.kind].preconditions(arm, a2, ctx(it))).toEqual({ ok: true });

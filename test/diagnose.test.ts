@@ -4,6 +4,9 @@ import { start, type Emulator } from '../emulator';
 import { staticTokenCredential } from '../emulator/credential';
 import { createArmContext, type ArmContext } from '../lib/arm/clients';
 import { createDiagnoser } from '../lib/diagnose';
+import { catalogueEntry } from '../lib/catalogue';
+import { diagnoseOptionsFor } from '../lib/engine';
+import { ACTION_KINDS } from '../lib/types';
 import type { Candidate } from '../lib/discover/types';
 
 const S = '33333333-3333-3333-3333-333333333333';
@@ -181,6 +184,34 @@ describe('createDiagnoser', () => {
     expect(reads().filter((r) => r.endsWith('/locks'))).toEqual([]);
     const plain = await createDiagnoser(arm, { now: NOW }).diagnose(candidate('web1'));
     expect(plain.snapshotExtension!.locks).toBeUndefined();
+  });
+
+  it('reads only what the failure needs: no extension or collection reads when not asked for', async () => {
+    const diag = createDiagnoser(arm, { now: NOW });
+    emu.requests.reset();
+    const d = await diag.diagnose(candidate('web1'), { extension: false, collections: false });
+    expect(reads()).toEqual([
+      `GET ${vmId('rg-app', 'web1')}`,
+      `GET ${VAULT}/backupJobs`,
+      `GET ${VAULT}/backupProtectedItems`,
+      `GET /subscriptions/${S}/resourcegroups/rg-app`,
+    ].sort());
+    expect(d.snapshotExtension).toBeUndefined();
+    expect(d.collections).toEqual([]);
+    expect(d.vm).toMatchObject({ exists: true, rgTags: { owner: 'ops' } });
+    expect(d.agent.status).toBe('Ready');
+  });
+
+  it('diagnoseOptionsFor: the reads each catalogue entry needs', () => {
+    const all = { allowedActions: ACTION_KINDS };
+    expect(diagnoseOptionsFor(undefined, all)).toEqual({ extension: false, collections: false });
+    expect(diagnoseOptionsFor(catalogueEntry('ExtensionOperationFailedForManagedDisks'), all)).toEqual({ extension: true, collections: false, extensionLocks: true });
+    expect(diagnoseOptionsFor(catalogueEntry('ExtensionOperationFailedForManagedDisks'), { allowedActions: ['trigger-backup'] })).toMatchObject({ extensionLocks: false });
+    expect(diagnoseOptionsFor(catalogueEntry('UserErrorRpCollectionLimitReached'), all)).toEqual({ extension: false, collections: true, extensionLocks: false });
+    expect(diagnoseOptionsFor(catalogueEntry('BackUpOperationFailed'), all)).toEqual({ extension: true, collections: true, extensionLocks: true });
+    // Report-only: what its causes check (the connectivity inference looks at the extension).
+    expect(diagnoseOptionsFor(catalogueEntry('ExtensionSnapshotFailedNoNetwork'), all)).toEqual({ extension: true, collections: false, extensionLocks: false });
+    expect(diagnoseOptionsFor(catalogueEntry('UserErrorKeyvaultPermissionsNotConfigured'), all)).toEqual({ extension: false, collections: false, extensionLocks: false });
   });
 
   it('concurrent diagnoses share in-flight cached reads', async () => {

@@ -31,7 +31,8 @@ export const deleteRestorePointCollection: ActionModule = {
       return { ok: false, reason: 'the collection is in another subscription than the VM', findingKind: 'precondition-changed' };
     }
     const compute = arm.compute(rpc.subscriptionId);
-    const current = await orMissing(() => compute.restorePointCollections.get(rpc.resourceGroup, rpc.name));
+    // With its points: the limit check below counts them without reading the collection again.
+    const current = await orMissing(() => compute.restorePointCollections.get(rpc.resourceGroup, rpc.name, { expand: 'restorePoints' }));
     if (!current) return { ok: true, note: 'already-absent' };
     const source = current.source?.id ?? '';
     if (!sameId(source, vm.id)) {
@@ -46,9 +47,9 @@ export const deleteRestorePointCollection: ActionModule = {
       return { ok: false, reason: `lock '${l.name}' (${l.level}, ${l.scope} scope, ${l.id}) now covers the collection`, findingKind: 'lock-blocks-cleanup' };
     }
     // Still at the limit, counting points this plan already freed (a plan may delete several collections).
-    let total = 0;
+    let total = current.restorePoints?.length ?? 0;
     for await (const c of compute.restorePointCollections.listAll()) {
-      if (!c.id || !c.name || !sameId(c.source?.id ?? '', vm.id)) continue;
+      if (!c.id || !c.name || !sameId(c.source?.id ?? '', vm.id) || sameId(c.id, current.id ?? rpc.id)) continue;
       const ref = parseRestorePointCollectionId(c.id);
       const full = await orMissing(() => compute.restorePointCollections.get(ref.resourceGroup, ref.name, { expand: 'restorePoints' }));
       total += full?.restorePoints?.length ?? 0;
