@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { ArmContext } from './arm/clients';
-import { parseProtectedItemId, parseVaultId } from './arm/ids';
+import { parseProtectedItemId, parseVaultId, parseVmId, sameId } from './arm/ids';
 import { ACTIONS } from './actions';
 import { catalogueEntry } from './catalogue';
 import { classify } from './classify';
@@ -13,8 +13,8 @@ import { createDiagnoser, type DiagnoseOptions } from './diagnose';
 import { discoverFailures } from './discover';
 import type { Candidate } from './discover/types';
 import { executeItem, type ActionRunner } from './execute';
-import { ATTEMPT_STARTED, isThrottled, RunBudget } from './guardrails';
-import type { Ledger } from './ledger';
+import { isThrottled, RunBudget, scopeFinding } from './guardrails';
+import type { Ledger, PendingVerification } from './ledger';
 import { silentLogger, type Logger } from './log';
 import { planItem } from './plan';
 import type { Finding, PlanItem, PlannedAction, RunMode, RunReport, Verification } from './types';
@@ -110,14 +110,24 @@ export function summarize(items: PlanItem[]): Record<string, number> {
   return summary;
 }
 
-/** A Backup Now from an earlier run that was still running when that run ended. */
-async function pendingFromEarlierRun(ledger: Ledger, vmId: string, since: Date) {
-  const attempts = await ledger.attempts(vmId, since);
-  if (attempts.length === 0) return undefined;
-  // The outcome row and its 'started' row can share a timestamp on a simulated clock: the outcome wins.
-  const rank = (r: { at: Date; outcome: string }): number => r.at.getTime() * 2 + (r.outcome === ATTEMPT_STARTED ? 0 : 1);
-  const latest = attempts.reduce((a, b) => (rank(b) > rank(a) ? b : a));
-  return latest.outcome === 'pending' ? latest : undefined;
+/** Whether a pending verification falls inside the run's scope (and the configured allow-lists). */
+function pendingInScope(p: PendingVerification, scope: RunScope, settings: Settings): boolean {
+  if (scopeFinding(p.vmId, settings)) return false;
+  let sub: string;
+  try {
+    sub = parseVmId(p.vmId).subscriptionId;
+  } catch {
+    return false;
+  }
+  if (scope.vmId && !sameId(scope.vmId, p.vmId)) return false;
+  if (scope.jobId && !(p.failedJobId && sameId(scope.jobId, p.failedJobId)) && !sameId(scope.jobId, p.jobId)) return false;
+  if (scope.vaultId) {
+    const jobs = [p.jobId, p.failedJobId ?? ''].map((j) => j.toLowerCase());
+    const prefix = `${scope.vaultId.replace(/\/+$/, '').toLowerCase()}/backupjobs/`;
+    if (!jobs.some((j) => j.startsWith(prefix))) return false;
+  }
+  if (scope.subscriptions && scope.subscriptions.length > 0 && !scope.subscriptions.some((s) => s.toLowerCase() === sub.toLowerCase())) return false;
+  return true;
 }
 
 export async function runRemediation(opts: RunOptions): Promise<RunReport> {
@@ -184,20 +194,20 @@ export async function runRemediation(opts: RunOptions): Promise<RunReport> {
     );
     items.push(...(await Promise.all(work)));
 
-    // Backups triggered by an earlier run that were still running then: verify, never re-trigger.
+    // Backups triggered by an earlier run that were still running then: verify, never re-trigger,
+    // however long ago (the ledger keeps them outside any look-back window). VMs with an item in
+    // this run are left to it.
     if (mode === 'apply') {
       const seen = new Set(items.map((i) => i.vmId.toLowerCase()));
-      const windowStart = new Date(startedAt.getTime() - settings.attemptWindowMs);
-      const skipped = discovered.skipped;
-      const recheck = skipped.filter((s) => s.vmId && !seen.has(s.vmId.toLowerCase()));
+      const listed = await ledger.pendingVerifications().catch((err: unknown) => {
+        // The run's own work is done; a later run lists them again.
+        log.error('ledger: could not list pending verifications', { err });
+        return [] as PendingVerification[];
+      });
+      const pendings = listed.filter((p) => !seen.has(p.vmId.toLowerCase()) && pendingInScope(p, scope, settings));
+      if (pendings.length > 0) log.info('verifying backups left pending by earlier runs', { pending: pendings.length });
       const verified = await Promise.all(
-        recheck.map((s) =>
-          limit(async () => {
-            const pending = await pendingFromEarlierRun(ledger, s.vmId, windowStart);
-            if (!pending) return undefined;
-            return verifyPending(s.vmId, s.jobId, pending, { runId, ledger, arm, log, now, settings, opts });
-          }),
-        ),
+        pendings.map((p) => limit(() => verifyPending(p.vmId, p.failedJobId ?? p.jobId, p, { runId, ledger, arm, log, now, settings, opts }))),
       );
       for (const v of verified) if (v) items.push(v);
     }
@@ -233,7 +243,7 @@ function buildReport(runId: string, mode: RunMode, startedAt: Date, finishedAt: 
  * locks) when the entry deletes them or checks them, locks on the extension when its removal may be
  * planned. Unclassified failures need only the VM and its resource group (existence, opt-out).
  */
-export function diagnoseOptionsFor(entry: { fixes: readonly string[]; causes: readonly { check: string }[] } | undefined, settings: Pick<Settings, 'allowedActions'>): DiagnoseOptions {
+export function diagnoseOptionsFor(entry: { fixes: readonly string[]; causes: readonly { check: string }[] } | undefined, settings: { allowedActions: readonly string[] }): DiagnoseOptions {
   if (!entry) return { extension: false, collections: false };
   const checks = new Set(entry.causes.map((c) => c.check));
   const fixes = (k: string) => entry.fixes.includes(k);
@@ -308,7 +318,7 @@ async function verifyPending(
     return undefined;
   }
   if (verification.outcome !== 'pending') {
-    await ctx.ledger.recordAttempt(vmId, { runId: pending.runId, jobId: pending.jobId, at: ctx.now(), outcome: verification.outcome });
+    await ctx.ledger.recordAttempt(vmId, { runId: pending.runId, jobId: pending.jobId, at: ctx.now(), outcome: verification.outcome, ...(failedJobId !== pending.jobId ? { failedJobId } : {}) });
   }
   let vaultId: string | undefined;
   try {

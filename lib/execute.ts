@@ -291,7 +291,7 @@ export async function executeItem(item: PlanItem, ctx: ExecuteContext): Promise<
     if (attemptRecorded) {
       const jobId = item.verification?.jobId ?? item.jobId;
       await ctx.ledger
-        .recordAttempt(item.vmId, { runId: ctx.runId, jobId, at: ctx.now(), outcome: attemptOutcome })
+        .recordAttempt(item.vmId, { runId: ctx.runId, jobId, at: ctx.now(), outcome: attemptOutcome, ...(jobId !== item.jobId ? { failedJobId: item.jobId } : {}) })
         .catch((err: unknown) => log.error('ledger: could not record attempt outcome', { err }));
     }
     await recordActions(ctx, item);

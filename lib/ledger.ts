@@ -7,6 +7,7 @@ export type {
   Ledger,
   LedgerOptions,
   LedgerTable,
+  PendingVerification,
   RunStart,
   StoredRun,
   WriteRecord,

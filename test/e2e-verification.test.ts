@@ -45,3 +45,48 @@ test('a slow backup is pending, then verified as resolved by a later run without
   expect(e.writes()).toEqual([]);
   expect(fourth.items).toEqual([]);
 });
+
+test('a pending backup is verified by a later run even after its failed job left the look-back window; out-of-scope runs leave it alone', async () => {
+  const e = await env(
+    oneVaultEstate({
+      vms: [vmSpec('vm-slow')],
+      jobs: [failedJob('00000000-0000-4000-8000-00000000d002', 'vm-slow', 'BackUpOperationFailedV2')],
+      simulation: { backupDurationSeconds: 3600 },
+    }),
+    { settings: { verifyTimeoutMs: 10 * 60_000 } },
+  );
+  const vmId = ids.vm(SUB, RG, 'vm-slow');
+
+  const first = await e.run('apply');
+  expect(e.writes().map((w) => w.method)).toEqual(['POST']);
+  const v1 = first.items[0].verification!;
+  expect(v1.outcome).toBe('pending');
+  const pending = await e.ledger.pendingVerifications();
+  expect(pending).toEqual([
+    { vmId, runId: first.runId, jobId: v1.jobId, failedJobId: first.items[0].jobId, at: expect.any(Date) },
+  ]);
+
+  // Two days later: the failed job is outside the 24 h look-back window (and the attempt window), the backup long finished.
+  e.emu.clock.advance(48 * 3_600_000);
+  e.emu.requests.reset();
+  // A run scoped elsewhere does not touch it.
+  const elsewhere = await e.run('apply', { scope: { subscriptions: ['99999999-9999-9999-9999-999999999999'] } });
+  expect(elsewhere.items).toEqual([]);
+  expect(await e.ledger.pendingVerifications()).toHaveLength(1);
+
+  const later = await e.run('apply');
+  expect(e.writes()).toEqual([]);
+  expect(later.items).toHaveLength(1);
+  expect(later.items[0]).toMatchObject({ vmId, jobId: first.items[0].jobId, actions: [] });
+  expect(later.items[0].verification).toMatchObject({ outcome: 'resolved', status: 'Completed', jobId: v1.jobId });
+  expect(later.items[0].findings.map((f) => f.kind)).toEqual(['verification']);
+  const attempts = await e.ledger.attempts(vmId, new Date(0));
+  expect(attempts.map((a) => a.outcome)).toEqual(['started', 'pending', 'resolved']);
+  expect(attempts[2]).toMatchObject({ runId: first.runId, jobId: v1.jobId, failedJobId: first.items[0].jobId });
+
+  // Resolved: no longer pending, and later runs have nothing to say about it.
+  expect(await e.ledger.pendingVerifications()).toEqual([]);
+  const after = await e.run('apply');
+  expect(after.items).toEqual([]);
+  expect(e.writes()).toEqual([]);
+});

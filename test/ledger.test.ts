@@ -231,6 +231,43 @@ describe('attempts', () => {
   });
 });
 
+describe('same-millisecond rows', () => {
+  test('attempts and writes written in the same millisecond come back in the order they were recorded', async () => {
+    const at = new Date(Date.UTC(2025, 5, 1, 3));
+    const l = await ledger({ now: () => at });
+    const outcomes = ['started', 'pending', 'resolved', 'started', 'escalated', 'started', 'blocked', 'failed'];
+    for (const outcome of outcomes) await l.recordAttempt(VM, { runId: 'r1', jobId: 'j1', at, outcome });
+    expect((await l.attempts(VM, at)).map((a) => a.outcome)).toEqual(outcomes);
+    const action: PlannedAction = { kind: 'trigger-backup', target: `${JOB}/pi`, method: 'POST', reason: 'r', evidence: {} };
+    const statuses = ['applied', 'blocked', 'skipped', 'failed', 'applied', 'skipped', 'blocked', 'applied'] as const;
+    for (const [i, status] of statuses.entries()) await l.recordWrite('run-ms', VM, { ...action, target: `${JOB}/pi${i}`, status });
+    expect((await l.writes('run-ms')).map((w) => [w.action.target, w.action.status])).toEqual(statuses.map((s, i) => [`${JOB}/pi${i}`, s]));
+  });
+});
+
+describe('pending verifications', () => {
+  test('lists VMs whose latest attempt is pending, whatever its age; a later outcome or attempt removes it', async () => {
+    const l = await ledger();
+    const t = (h: number) => new Date(Date.UTC(2025, 0, 1, h));
+    await l.recordAttempt(VM, { runId: 'r1', jobId: `${JOB}1`, at: t(0), outcome: 'started' });
+    await l.recordAttempt(VM, { runId: 'r1', jobId: `${JOB}-backup`, failedJobId: `${JOB}1`, at: t(0), outcome: 'pending' });
+    await l.recordAttempt(VM10, { runId: 'r2', jobId: `${JOB}-b10`, at: t(5), outcome: 'pending' });
+    expect(await l.pendingVerifications()).toEqual([
+      { vmId: VM, runId: 'r1', jobId: `${JOB}-backup`, failedJobId: `${JOB}1`, at: t(0) },
+      { vmId: VM10, runId: 'r2', jobId: `${JOB}-b10`, at: t(5) },
+    ]);
+    // Verified by a later run: gone from the list (and its index row is dropped).
+    await l.recordAttempt(VM, { runId: 'r1', jobId: `${JOB}-backup`, failedJobId: `${JOB}1`, at: t(30), outcome: 'resolved' });
+    // A newer attempt on the other VM supersedes its pending one too.
+    await l.recordAttempt(VM10, { runId: 'r3', jobId: `${JOB}2`, at: t(6), outcome: 'started' });
+    expect(await l.pendingVerifications()).toEqual([]);
+    const index = TableClient.fromConnectionString(azurite().connectionString, l.tables.control, { allowInsecureConnection: true });
+    const rows = [];
+    for await (const r of index.listEntities({ queryOptions: { filter: "PartitionKey eq 'pendingVerification'" } })) rows.push(r);
+    expect(rows).toEqual([]);
+  });
+});
+
 describe('leases', () => {
   test('of 10 concurrent acquirers of one VM exactly one wins', async () => {
     const l = await ledger();

@@ -102,8 +102,8 @@ describe('kill switch', () => {
     ]);
     expect(item.findings.find((f) => f.kind === 'kill-switch')?.evidence).toEqual({ source: 'ledger' });
     const recorded = await e.ledger.writes(report.runId);
-    // Rows written in the same (simulated) millisecond have no defined order: compare sorted.
-    expect(recorded.map((r) => [r.action.kind, r.action.status]).sort()).toEqual([
+    // In the order they were written, even within one (simulated) millisecond.
+    expect(recorded.map((r) => [r.action.kind, r.action.status])).toEqual([
       ['remove-snapshot-extension', 'applied'],
       ['trigger-backup', 'blocked'],
     ]);

@@ -20,9 +20,19 @@ export function opaqueKey(value: string): string {
   return `h_${createHash('sha256').update(value).digest('hex')}`;
 }
 
-/** Sortable, unique row key for append-only rows: ISO time first so range filters on time work. */
+let sequence = 0;
+/** Width of the sequence in base 36: 36^10 row keys per process before it would wrap. */
+const SEQUENCE_WIDTH = 10;
+
+/**
+ * Sortable, unique row key for append-only rows: ISO time first so range filters on time work, then
+ * a per-process monotonic sequence so rows of one process written in the same millisecond sort in
+ * the order they were written, then a random and process suffix so processes never collide.
+ */
 export function timeRowKey(at: Date): string {
-  return `${at.toISOString()}_${Math.random().toString(36).slice(2, 10)}${process.pid.toString(36)}`;
+  sequence += 1;
+  const seq = sequence.toString(36).padStart(SEQUENCE_WIDTH, '0');
+  return `${at.toISOString()}_${seq}_${Math.random().toString(36).slice(2, 10)}${process.pid.toString(36)}`;
 }
 
 const TABLE_PREFIX = /^[A-Za-z][A-Za-z0-9]{0,50}$/;

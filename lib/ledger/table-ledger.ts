@@ -14,6 +14,7 @@ import type {
   Ledger,
   LedgerOptions,
   LedgerTable,
+  PendingVerification,
   RunStart,
   StoredRun,
   WriteRecord,
@@ -40,6 +41,11 @@ const RACE_RETRIES = 5;
 const MAX_KEY_PROPERTY = 1024;
 
 type Row = TableEntityResult<Record<string, unknown>>;
+
+/** The attempt outcome of a Backup Now still running when its run ended. */
+const PENDING = 'pending';
+/** Control-table partition indexing the VMs whose latest attempt is pending. */
+const PENDING_PARTITION = 'pendingVerification';
 
 /** Inline payload, or a note saying why it was left out: an oversized value must not lose the row. */
 function payloadOrNote(name: string, value: unknown): Record<string, unknown> {
@@ -303,7 +309,7 @@ class TableLedger implements Ledger {
   async writes(runId: string): Promise<WriteRecord[]> {
     const rows = await this.list('writes', odata`PartitionKey eq ${opaqueKey(runId)}`);
     return rows
-      .sort((a, b) => (a.rowKey ?? '').localeCompare(b.rowKey ?? ''))
+      .sort(byRowKey)
       .map((r) => ({
         runId: String(r.runId),
         vmId: String(r.vmId),
@@ -336,10 +342,48 @@ class TableLedger implements Ledger {
         vmId,
         runId: a.runId,
         jobId: a.jobId ?? '',
+        ...(a.failedJobId ? { failedJobId: a.failedJobId } : {}),
         at: a.at,
         outcome: a.outcome,
       }),
     );
+    if (a.outcome === PENDING) {
+      // Index of pending backups (one row per VM) so a later run finds them without a look-back
+      // window; pendingVerifications() drops rows a later attempt row has superseded.
+      const ik = idKey(vmId);
+      await this.call('record pending verification', 'control', PENDING_PARTITION, ik, () =>
+        this.clients.control.upsertEntity(
+          { partitionKey: PENDING_PARTITION, rowKey: ik, vmId, runId: a.runId, jobId: a.jobId ?? '', failedJobId: a.failedJobId ?? '', at: a.at },
+          'Replace',
+        ),
+      );
+    }
+  }
+
+  async pendingVerifications(): Promise<PendingVerification[]> {
+    const rows = await this.list('control', odata`PartitionKey eq ${PENDING_PARTITION}`);
+    const limit = pLimit(8);
+    const checked = await Promise.all(
+      rows.map((r) =>
+        limit(async (): Promise<PendingVerification | undefined> => {
+          const vmId = String(r.vmId ?? '');
+          const at = asDate(r.at);
+          if (!vmId || !at) return undefined;
+          // Still pending only while it is the VM's latest attempt row.
+          const since = await this.attempts(vmId, at);
+          const latest = since[since.length - 1];
+          if (!latest || latest.outcome !== PENDING || latest.runId !== String(r.runId)) {
+            await this.attempt('drop pending verification', 'control', PENDING_PARTITION, r.rowKey ?? '', [404, 412], () =>
+              this.clients.control.deleteEntity(PENDING_PARTITION, r.rowKey ?? '', { etag: r.etag }),
+            );
+            return undefined;
+          }
+          const failedJobId = String(r.failedJobId ?? '');
+          return { vmId, runId: latest.runId, jobId: latest.jobId, at: latest.at, ...(failedJobId ? { failedJobId } : {}) };
+        }),
+      ),
+    );
+    return checked.filter((p): p is PendingVerification => p !== undefined).sort((a, b) => a.at.getTime() - b.at.getTime());
   }
 
   async attempts(vmId: string, since: Date): Promise<AttemptRecord[]> {
@@ -347,10 +391,21 @@ class TableLedger implements Ledger {
     requireDate('since', since);
     // Row keys start with the ISO time of the attempt, so the window is a key range.
     const rows = await this.list('attempts', odata`PartitionKey eq ${idKey(vmId)} and RowKey ge ${since.toISOString()}`);
+    // Oldest first; rows of the same millisecond in the order they were recorded (the row key's sequence).
     return rows
-      .map((r) => ({ runId: String(r.runId), jobId: String(r.jobId ?? ''), at: asDate(r.at)!, outcome: String(r.outcome ?? '') }))
-      .filter((r) => r.at && r.at.getTime() >= since.getTime())
-      .sort((a, b) => a.at.getTime() - b.at.getTime());
+      .map((r) => ({
+        rec: {
+          runId: String(r.runId),
+          jobId: String(r.jobId ?? ''),
+          at: asDate(r.at)!,
+          outcome: String(r.outcome ?? ''),
+          ...(typeof r.failedJobId === 'string' && r.failedJobId ? { failedJobId: r.failedJobId } : {}),
+        },
+        rk: r.rowKey ?? '',
+      }))
+      .filter(({ rec }) => rec.at && rec.at.getTime() >= since.getTime())
+      .sort((a, b) => a.rec.at.getTime() - b.rec.at.getTime() || (a.rk < b.rk ? -1 : a.rk > b.rk ? 1 : 0))
+      .map(({ rec }) => rec);
   }
 
   // ---- leases ---------------------------------------------------------------------------------
@@ -469,7 +524,7 @@ class TableLedger implements Ledger {
   async failures(kind?: string): Promise<FailureRecord[]> {
     const rows = await this.list('failures', kind === undefined ? undefined : odata`PartitionKey eq ${opaqueKey(kind)}`);
     return rows
-      .sort((a, b) => (a.rowKey ?? '').localeCompare(b.rowKey ?? ''))
+      .sort(byRowKey)
       .map((r) => {
         const rec: FailureRecord = { kind: String(r.kind), key: String(r.key ?? ''), reason: String(r.reason ?? ''), at: asDate(r.at)! };
         const payload = readInline<unknown>(r, 'payload');
@@ -477,6 +532,13 @@ class TableLedger implements Ledger {
         return rec;
       });
   }
+}
+
+/** Ordinal row-key order: time, then the writing process's sequence (see timeRowKey). */
+function byRowKey(a: Row, b: Row): number {
+  const x = a.rowKey ?? '';
+  const y = b.rowKey ?? '';
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** Opens the ledger, creating its tables if absent. */

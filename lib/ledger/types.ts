@@ -39,6 +39,20 @@ export interface AttemptRecord {
   jobId: string;
   at: Date;
   outcome: string;
+  /** The failed backup job the attempt remediated, when `jobId` is the job the attempt triggered. */
+  failedJobId?: string;
+}
+
+/** A Backup Now left running by a run: the latest attempt on its VM is still `pending`. */
+export interface PendingVerification {
+  vmId: string;
+  /** The run that triggered the backup. */
+  runId: string;
+  /** The backup job to follow. */
+  jobId: string;
+  /** The failed job the backup was meant to replace, when known. */
+  failedJobId?: string;
+  at: Date;
 }
 
 export interface Lease {
@@ -75,6 +89,11 @@ export interface Ledger {
   /** Attempts on a VM with `at >= since`, oldest first. */
   attempts(vmId: string, since: Date): Promise<AttemptRecord[]>;
   recordAttempt(vmId: string, a: AttemptRecord): Promise<void>;
+  /**
+   * Every VM whose latest attempt is still `pending`, however old (no look-back window): the
+   * backups a later run must verify, never trigger again. Oldest first.
+   */
+  pendingVerifications(): Promise<PendingVerification[]>;
   /** ETag-conditional; undefined while another owner holds an unexpired lease. Same owner renews. */
   acquireLease(vmId: string, owner: string, ttlMs: number): Promise<Lease | undefined>;
   /** Deletes the lease only if it is still the one acquired (a takeover after expiry is left alone). */
