@@ -6,10 +6,10 @@ import { loadSettings } from '../lib/config';
 import { runRemediation } from '../lib/engine';
 import { renderReport, type OutputFormat } from '../lib/report';
 import { vmLabel } from '../lib/report/facts';
+import { fittedTable } from '../lib/report/table';
 import { catalogueEntry } from '../lib/catalogue';
 import type { PlanItem, RunMode, RunReport } from '../lib/types';
 import { sampleEstatePath } from '../emulator/sample';
-import Table from 'cli-table3';
 import { EXIT } from './exit-codes';
 import type { CliIo } from './io';
 import { createProgress } from './progress';
@@ -24,31 +24,58 @@ export interface DemoFlags {
   verbose?: boolean;
 }
 
-/** `rg-app/virtualMachines/vm1/extensions/VMSnapshot`: the path without what every line repeats. */
+/**
+ * `rg-app/virtualMachines/vm1/extensions/VMSnapshot`, `rsv-prod/…/protectedItems/VM;…;vm1/backup`:
+ * the path without what every line repeats (a protected item's name already names its container).
+ */
 function shortPath(path: string): string {
-  return path.replace(/^\/subscriptions\/[^/]+\/resourceGroups\//i, '').replace(/\/providers\/[^/]+\//gi, '/');
+  return path
+    .replace(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.RecoveryServices\/vaults\/([^/]+)\/backupFabrics\/[^/]+\/protectionContainers\/[^/]+\//i, '$1/…/')
+    .replace(/^\/subscriptions\/[^/]+\/resourceGroups\//i, '')
+    .replace(/\/providers\/[^/]+\//gi, '/');
 }
 
 function banner(io: CliIo, text: string): void {
   io.stdout.write(`\n=== ${text} ${'='.repeat(Math.max(3, 74 - text.length))}\n\n`);
 }
 
-function verificationTable(report: RunReport): string {
+function verificationTable(report: RunReport, width: number): string {
   const rows = report.items.filter((i) => i.verification || i.actions.some((a) => a.kind === 'trigger-backup'));
   if (rows.length === 0) return 'No backup was triggered, so there is nothing to verify.\n';
-  const table = new Table({ head: ['VM', 'Error', 'Backup job', 'Job status', 'Outcome'], style: { head: [], border: [] } });
-  for (const item of rows) {
+  const head = ['VM', 'Error', 'Backup job', 'Job status', 'Outcome'];
+  const cells = rows.map((item) => {
     const v = item.verification;
     const backup = item.actions.find((a) => a.kind === 'trigger-backup');
-    table.push([
+    return [
       vmLabel(item.vmId),
       item.failure.code,
       (v?.jobId ?? '-').split('/').pop() ?? '-',
       v?.status ?? backup?.status ?? '-',
       v ? (v.outcome === 'escalated' && v.failureCode ? `escalated (${v.failureCode})` : v.outcome) : backup?.detail ?? 'not run',
-    ]);
+    ];
+  });
+  return fittedTable(head, cells, width) + '\n';
+}
+
+/** Wraps prose at spaces to `width`, continuing with the line's own indent plus two. A URL stays whole, beside its label. */
+function wrapLine(line: string, width: number): string {
+  if (line.length <= width) return line;
+  const lead = line.length - line.trimStart().length;
+  const indent = ' '.repeat(lead + 2);
+  const out: string[] = [];
+  let current = line.slice(0, lead);
+  let empty = true;
+  for (const word of line.trimStart().split(' ')) {
+    if (empty || `${current} ${word}`.length <= width || /^https?:\/\//.test(word)) {
+      current = empty ? current + word : `${current} ${word}`;
+      empty = false;
+    } else {
+      out.push(current);
+      current = indent + word;
+    }
   }
-  return table.toString() + '\n';
+  out.push(current);
+  return out.join('\n');
 }
 
 /** What a human should do about an item: the engine's own next steps from the latest run, else the catalogue's. */
@@ -65,7 +92,7 @@ function nextSteps(code: string | undefined, later: PlanItem | undefined): strin
  * failed again (escalated, with the new cause and the next step for a human), failed writes, and
  * how many items were never the remediator's to fix.
  */
-export function humanSummary(applied: RunReport, again: RunReport): string {
+export function humanSummary(applied: RunReport, again: RunReport, width = 160): string {
   const byVm = new Map(again.items.map((i) => [i.vmId.toLowerCase(), i]));
   const resolved = applied.items.filter((i) => i.verification?.outcome === 'resolved');
   const escalated = applied.items.filter((i) => i.verification?.outcome === 'escalated');
@@ -118,7 +145,8 @@ export function humanSummary(applied: RunReport, again: RunReport): string {
         'the demo exits 0 because this outcome is part of the sample\'s story.',
     );
   }
-  return lines.join('\n') + '\n';
+  // Prose reads best at no more than 100 columns, whatever the terminal's width.
+  return lines.flatMap((l) => l.split('\n')).map((l) => wrapLine(l, Math.max(60, Math.min(width, 100)))).join('\n') + '\n';
 }
 
 export async function runDemo(flags: DemoFlags, io: CliIo, cleanup: Cleanup): Promise<number> {
@@ -159,8 +187,10 @@ export async function runDemo(flags: DemoFlags, io: CliIo, cleanup: Cleanup): Pr
     }
   };
 
-  io.stdout.write(
-    `backup-remediator demo: a simulated Azure estate (${estateFile}) served over HTTPS on ${emu.endpoint};\n` +
+  const prose = Math.max(60, Math.min(width ?? 160, 100));
+  const say = (text: string): void => void io.stdout.write(text.split('\n').map((l) => wrapLine(l, prose)).join('\n'));
+  say(
+    `backup-remediator demo: a simulated Azure estate (${estateFile})\nserved over HTTPS on ${emu.endpoint}; ` +
       `${subscriptions.length} subscription(s). Nothing here touches a real subscription.\n`,
   );
 
@@ -168,7 +198,7 @@ export async function runDemo(flags: DemoFlags, io: CliIo, cleanup: Cleanup): Pr
   emu.requests.reset();
   const plan = await run('plan');
   io.stdout.write(renderReport(plan, flags.output, { width }));
-  io.stdout.write(`\nThe plan made ${emu.requests.all().length} ARM requests and ${emu.requests.writes().length} writes; it proposes ${proposedWrites(plan)} writes.\n`);
+  say(`\nThe plan made ${emu.requests.all().length} ARM requests and ${emu.requests.writes().length} writes; it proposes ${proposedWrites(plan)} writes.\n`);
 
   banner(io, '2/3 apply (guarded writes, each precondition re-read first)');
   emu.requests.reset();
@@ -176,18 +206,18 @@ export async function runDemo(flags: DemoFlags, io: CliIo, cleanup: Cleanup): Pr
   io.stdout.write(renderReport(applied, flags.output, { width }));
   const writes = emu.requests.writes();
   io.stdout.write(`\nThe apply made ${writes.length} writes:\n`);
-  for (const w of writes) io.stdout.write(`  ${w.method} ${shortPath(w.path)} -> ${w.status}\n`);
+  for (const w of writes) say(`  ${w.method} ${shortPath(w.path)} -> ${w.status}\n`);
 
   banner(io, '3/3 verification (each Backup Now followed to its job\'s end)');
-  io.stdout.write(verificationTable(applied));
+  io.stdout.write(verificationTable(applied, width ?? 160));
   emu.requests.reset();
   const again = await run('apply');
-  io.stdout.write(
+  say(
     `\nA second apply over the same estate made ${emu.requests.writes().length} writes ` +
       `(${again.items.length} item(s) still reported for a human, ${proposedWrites(again)} proposed).\n`,
   );
   banner(io, 'what is left for a human');
-  io.stdout.write(humanSummary(applied, again));
+  io.stdout.write(humanSummary(applied, again, width));
   // Escalations are part of the story the sample tells (a cause only a human can remove), not a demo
   // failure: the demo exits 0 and says what `apply` would have exited with.
   return EXIT.ok;

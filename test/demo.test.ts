@@ -21,7 +21,7 @@ interface DemoRun {
   emulator: Emulator;
 }
 
-async function runDemo(args: string[]): Promise<DemoRun> {
+async function runDemo(args: string[], columns = 160): Promise<DemoRun> {
   let stdout = '';
   let stderr = '';
   const reports: RunReport[] = [];
@@ -30,7 +30,7 @@ async function runDemo(args: string[]): Promise<DemoRun> {
   const stdin = new PassThrough() as PassThrough & { isTTY?: boolean };
   const io: CliIo = {
     stdout: {
-      columns: 160,
+      columns,
       write: (s: string) => {
         // Banners end a stage: the log still holds that stage's requests (the demo resets it after).
         const banner = /^\n=== (\S+)/.exec(s);
@@ -138,7 +138,11 @@ describe('demo (npm start)', () => {
   });
 
   it('says honestly what escalated and what a human should do next', () => {
-    const tail = run.stdout.slice(run.stdout.indexOf('=== what is left for a human'));
+    const section = run.stdout.slice(run.stdout.indexOf('=== what is left for a human'));
+    expect(section.length).toBeGreaterThan(40);
+    // Prose is wrapped for the terminal: no line wider than 100 except one carrying a whole URL.
+    for (const line of section.split('\n')) if (!line.includes('https://')) expect(line.length).toBeLessThanOrEqual(100);
+    const tail = section.replace(/\n +/g, ' ');
     expect(tail).toMatch(/1 fix was applied but the cause was not removed/);
     expect(tail).toMatch(/rg-app\/vm-ext-nonet: ExtensionOperationFailedForManagedDisks -> remove-snapshot-extension, trigger-backup; backup job \S+ Failed with ExtensionSnapshotFailedNoNetwork\./);
     expect(tail).toMatch(/Next step: .*outbound/);
@@ -150,6 +154,20 @@ describe('demo (npm start)', () => {
   it('a second apply over the same estate makes zero writes', () => {
     expect(run.stage.again.length).toBeGreaterThan(0); // it did run and read
     expect(run.stage.again.filter((r) => r.category === 'write' || r.category === 'delete')).toEqual([]);
-    expect(run.stdout).toMatch(/A second apply over the same estate made 0 writes \(\d+ item\(s\) still reported for a human, 0 proposed\)/);
+    expect(run.stdout.replace(/\n +/g, ' ')).toMatch(/A second apply over the same estate made 0 writes \(\d+ item\(s\) still reported\s+for a human, 0 proposed\)/);
   });
+});
+
+describe('demo (npm start) in a 100-column terminal', () => {
+  it('tells the same story in tables and prose that fit the terminal', async () => {
+    const run = await runDemo(['demo', '--quiet'], 100);
+    expect(run.code).toBe(0);
+    for (const banner of ['1/3 plan', '2/3 apply', '3/3 verification', 'what is left for a human']) expect(run.stdout).toContain(`=== ${banner}`);
+    const wide = run.stdout.split('\n').filter((l) => l.length > 100 && !l.includes('https://'));
+    expect(wide).toEqual([]);
+    // VM names are never cut inside the tables.
+    expect(run.stdout).toContain('│ rg-app/vm-ext-nonet ');
+    expect(run.stdout).toMatch(/escalated/);
+    expect(run.stage.plan.filter((r) => r.category === 'write' || r.category === 'delete')).toEqual([]);
+  }, 60_000);
 });

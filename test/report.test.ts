@@ -2,7 +2,9 @@ import { renderJson } from '../lib/report/json';
 import { renderMarkdown } from '../lib/report/markdown';
 import { renderReport } from '../lib/report';
 import { validateRunReport } from '../lib/report/schema';
-import { renderTable } from '../lib/report/table';
+import { FINDING_PHRASES, renderTable, wrapCell } from '../lib/report/table';
+import { summaryLine } from '../lib/report/facts';
+import type { FindingKind } from '../lib/types';
 import type { RunReport } from '../lib/types';
 
 const SUB = '0b1f6471-1bf0-4dda-aec3-111122223333';
@@ -139,6 +141,72 @@ describe('table renderer', () => {
     expect(text).toContain('remove-snapshot-extension: proposed');
     // Every line fits the requested width.
     for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(120);
+  });
+
+  it('fits a 100-column terminal: no line wider, VM names whole, codes broken between their words', () => {
+    const text = renderTable(planReport(), { width: 100 });
+    for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
+    expect(text).toContain(' rg-data/db7 ');
+    expect(text).toMatch(/│ UserErrorGuestAgent *│/);
+    expect(text).toMatch(/│ StatusUnavailable *│/);
+    expect(text).toContain('remove-snapshot-extension: proposed');
+  });
+
+  it('shows a short phrase with each finding when it fits: beside the kind, else under it, else the kind alone', () => {
+    const wide = renderTable(planReport(), { width: 200 });
+    expect(wide).toContain('agent-not-ready: fix agent in the guest');
+    const medium = renderTable(planReport(), { width: 130 }).split('\n');
+    const at = medium.findIndex((l) => l.includes('│ agent-not-ready '));
+    expect(medium[at + 1]).toMatch(/│ {3}fix agent in the guest *│/);
+    for (const line of medium) expect(line.length).toBeLessThanOrEqual(130);
+    const narrow = renderTable(planReport(), { width: 100 });
+    expect(narrow).toContain('agent-not-ready');
+    expect(narrow).not.toContain('fix agent');
+  });
+
+  it('uses the evidence for the phrase where it has the number or the state', () => {
+    const r = planReport();
+    r.items[1].findings.push(
+      { kind: 'restore-point-limit', message: 'The VM holds 18 instant restore points.', evidence: { totalPoints: 18 } },
+      { kind: 'extension-failed', message: 'The VMSnapshot extension is in state Failed.', evidence: { extension: { type: 'VMSnapshot', provisioningState: 'Failed' } } },
+    );
+    const text = renderTable(r, { width: 200 });
+    expect(text).toContain('restore-point-limit: 18 of 18 restore points');
+    expect(text).toContain('extension-failed: VMSnapshot Failed');
+  });
+
+  it('has a phrase of at most 24 characters for every finding kind', () => {
+    for (const [kind, phrase] of Object.entries(FINDING_PHRASES)) {
+      expect([kind, phrase.length <= 24 && phrase.length > 0]).toEqual([kind, true]);
+    }
+  });
+
+  it('shows the Verified column only when some item has a verification', () => {
+    expect(renderTable(planReport(), { width: 160 }).split('\n')[2]).not.toContain('Verified');
+    expect(renderTable(applyReport(), { width: 160 }).split('\n')[2]).toContain('Verified');
+  });
+
+  it('wraps a long summary line at its separators to the width', () => {
+    const r = planReport();
+    const kinds = Object.keys(FINDING_PHRASES) as FindingKind[];
+    // Every kind once, two per item (cli-table3 is slow on cells of many lines).
+    const base = r.items[1];
+    r.items = [];
+    for (let i = 0; i < kinds.length; i += 2) {
+      r.items.push({ ...base, findings: kinds.slice(i, i + 2).map((kind) => ({ kind, message: kind, evidence: {} })) });
+    }
+    const text = renderTable(r, { width: 80 });
+    for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+    const tail = text.slice(text.indexOf(`plan: ${r.items.length} items`)).trimEnd();
+    expect(tail.replace(/\n +/g, ' ')).toBe(summaryLine(r));
+  });
+
+  it('wrapCell breaks after / and -, between CamelCase words, and cuts only what cannot break', () => {
+    expect(wrapCell('rg-app/vm-agent-down', 12)).toBe('rg-app/vm-\nagent-down');
+    expect(wrapCell('UserErrorGuestAgentStatusUnavailable', 20)).toBe('UserErrorGuestAgent\nStatusUnavailable');
+    expect(wrapCell('trigger-backup: proposed', 16)).toBe('trigger-backup:\nproposed');
+    expect(wrapCell('abcdefghij', 4)).toBe('abcd\nefgh\nij');
+    expect(wrapCell('short\nlines', 10)).toBe('short\nlines');
   });
 
   it('handles an empty run', () => {
