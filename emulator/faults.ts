@@ -2,6 +2,7 @@
 // case-insensitive). `times` counts down; `probability` draws from a seeded generator so a test
 // run is reproducible.
 import type { FaultSpec } from './estate';
+import { seededRandom } from './random';
 
 interface ActiveFault { spec: FaultSpec; regex: RegExp; remaining: number }
 
@@ -10,17 +11,6 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${body}$`, 'i');
 }
 
-/** mulberry32: tiny, seeded, good enough for fault dice. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class FaultInjector {
   private faults: ActiveFault[] = [];

@@ -1,6 +1,7 @@
 // Synthetic estates for benchmarks and load tests: N subscriptions x vaults x VMs with a failure mix.
 // Deterministic for a given seed, and linear in the number of VMs (10,000 VMs in well under a second).
 
+import { seededRandom } from './random';
 import {
   FAILURE_KINDS,
   failureStory,
@@ -31,18 +32,6 @@ export const GENERATED_TENANT_ID = '72f988bf-0000-4000-8000-000000000001';
 const DEFAULT_NOW = '2026-11-20T06:00:00Z';
 const VMS_PER_GROUP = 25;
 const LOCATIONS = ['westeurope', 'northeurope', 'eastus2'];
-
-/** mulberry32: tiny, fast and good enough to make estates reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function guidFrom(rand: () => number): string {
   let hex = '';
@@ -80,7 +69,7 @@ export function generateEstate(opts: GenerateOptions): RawEstate {
   const now = new Date(nowIso);
   if (Number.isNaN(now.getTime())) throw new RangeError(`generateEstate: now is not a date: ${nowIso}`);
 
-  const rand = prng(opts.seed ?? 1);
+  const rand = seededRandom(opts.seed ?? 1);
   const nextGuid = () => guidFrom(rand);
   const vmsPerSub = opts.vaultsPerSubscription * opts.vmsPerVault;
   const failures = dealFailures(opts.subscriptions * vmsPerSub, opts.failureRate, rand);

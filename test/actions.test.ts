@@ -1,6 +1,7 @@
 // Action modules against the emulator: preconditions re-read ARM and refuse when the estate changed after
 // planning; apply changes the emulated estate exactly as intended (and nothing else).
-import { start, type Emulator } from '../emulator';
+import type { Emulator } from '../emulator';
+import { startWithArm } from './helpers/emulator';
 import { staticTokenCredential } from '../emulator/credential';
 import { createArmContext, type ArmContext } from '../lib/arm/clients';
 import { createPacer } from '../lib/arm/pacing';
@@ -63,13 +64,9 @@ let emu: Emulator;
 let arm: ArmContext;
 
 beforeAll(async () => {
-  emu = await start({ estate: estate(), port: 0 });
-  arm = createArmContext({ endpoint: emu.endpoint, credential: staticTokenCredential(), ca: emu.ca, retry: { retryDelayInMs: 10, maxRetryDelayInMs: 50 }, lroPollIntervalMs: 10 });
+  ({ emu, arm } = await startWithArm(estate()));
 });
-
-afterAll(async () => {
-  await emu?.stop();
-});
+afterAll(() => emu?.stop());
 
 const rg = (name: string) => emu.state.estate.subscriptions[0].resourceGroups.find((r) => r.name === name)!;
 const vmSpec = (name: string) => rg('rg-app').virtualMachines.find((v) => v.name === name)!;

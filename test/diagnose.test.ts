@@ -1,6 +1,7 @@
 // Diagnosis against the emulator: the facts it reads, and how few reads it takes per VM thanks to the
 // per-run cache.
-import { start, type Emulator } from '../emulator';
+import type { Emulator } from '../emulator';
+import { startWithArm } from './helpers/emulator';
 import { staticTokenCredential } from '../emulator/credential';
 import { createArmContext, type ArmContext } from '../lib/arm/clients';
 import { createDiagnoser } from '../lib/diagnose';
@@ -71,13 +72,9 @@ let emu: Emulator;
 let arm: ArmContext;
 
 beforeAll(async () => {
-  emu = await start({ estate: estate(), port: 0 });
-  arm = createArmContext({ endpoint: emu.endpoint, credential: staticTokenCredential(), ca: emu.ca, retry: { retryDelayInMs: 10, maxRetryDelayInMs: 50 }, lroPollIntervalMs: 10 });
+  ({ emu, arm } = await startWithArm(estate()));
 });
-
-afterAll(async () => {
-  await emu?.stop();
-});
+afterAll(() => emu?.stop());
 
 const reads = () => emu.requests.all().filter((r) => r.category !== 'token').map((r) => `${r.method} ${r.path}`).sort();
 

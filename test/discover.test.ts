@@ -1,6 +1,7 @@
 // Discovery against the emulator over real HTTPS with the real SDK clients: both paths agree, only the
 // latest job per protected item counts, paging is followed, scoped discovery (vault, VM, job) works.
-import { start, type Emulator } from '../emulator';
+import type { Emulator } from '../emulator';
+import { startWithArm } from './helpers/emulator';
 import { staticTokenCredential } from '../emulator/credential';
 import { createArmContext, type ArmContext } from '../lib/arm/clients';
 import { createPacer } from '../lib/arm/pacing';
@@ -84,13 +85,9 @@ let emu: Emulator;
 let arm: ArmContext;
 
 beforeAll(async () => {
-  emu = await start({ estate: estate(), port: 0 });
-  arm = createArmContext({ endpoint: emu.endpoint, credential: staticTokenCredential(), ca: emu.ca, retry: { retryDelayInMs: 10, maxRetryDelayInMs: 50 }, lroPollIntervalMs: 10 });
+  ({ emu, arm } = await startWithArm(estate()));
 });
-
-afterAll(async () => {
-  await emu?.stop();
-});
+afterAll(() => emu?.stop());
 
 const brief = (r: Awaited<ReturnType<typeof discoverFailures>>) => ({
   candidates: r.candidates.map((c) => ({ vmId: c.vmId, jobId: c.jobId, vaultId: c.vaultId, protectedItemId: c.protectedItemId, status: c.job.status, start: c.job.startTime })),

@@ -32,6 +32,21 @@ const JOB_FILTER_FIELDS = ['status', 'operation', 'backupManagementType', 'start
 const ITEM_FILTER_FIELDS = ['backupManagementType', 'itemType', 'friendlyName', 'policyName', 'containerName', 'workloadType'] as const;
 const CONTAINER_FILTER_FIELDS = ['backupManagementType', 'friendlyName', 'status', 'containerType'] as const;
 
+/** The request's `$filter`, parsed against the fields this list accepts; a bad filter is ARM's 400. */
+function filterOr400(ctx: RouteContext, fields: readonly string[]): Map<string, string> | ArmResponse {
+  try {
+    return parseFilter(queryParam(ctx, '$filter'), fields);
+  } catch (e) {
+    if (e instanceof FilterError) return armError(400, 'BMSUserErrorInvalidInput', e.message);
+    throw e;
+  }
+}
+
+/** The vault's protected items as indexed entries, in the estate's order. */
+function entriesOfVault(ctx: RouteContext, v: VaultEntry): ProtectedItemEntry[] {
+  return v.vault.protectedItems.map((i) => ctx.state.protectedItemsOfVm(i.vmId).find((e) => e.vault === v && e.item === i)!);
+}
+
 function eqi(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
@@ -124,14 +139,9 @@ export function registerBackupRoutes(router: Router, rt: EmulatorRuntime): void 
   router.add('GET', `${V}/backupProtectedItems`, (ctx) => {
     const v = vaultOr404(ctx);
     if (isResponse(v)) return v;
-    let f: Map<string, string>;
-    try {
-      f = parseFilter(queryParam(ctx, '$filter'), ITEM_FILTER_FIELDS);
-    } catch (e) {
-      if (e instanceof FilterError) return armError(400, 'BMSUserErrorInvalidInput', e.message);
-      throw e;
-    }
-    const items = v.vault.protectedItems.map((i) => ctx.state.protectedItemsOfVm(i.vmId).find((e) => e.vault === v && e.item === i)!).filter((e) => {
+    const f = filterOr400(ctx, ITEM_FILTER_FIELDS);
+    if (isResponse(f)) return f;
+    const items = entriesOfVault(ctx, v).filter((e) => {
       const bmt = f.get('backupManagementType');
       if (bmt && !eqi(bmt, 'AzureIaasVM')) return false;
       const it = f.get('itemType') ?? f.get('workloadType');
@@ -146,14 +156,9 @@ export function registerBackupRoutes(router: Router, rt: EmulatorRuntime): void 
   router.add('GET', `${V}/backupProtectionContainers`, (ctx) => {
     const v = vaultOr404(ctx);
     if (isResponse(v)) return v;
-    let f: Map<string, string>;
-    try {
-      f = parseFilter(queryParam(ctx, '$filter'), CONTAINER_FILTER_FIELDS);
-    } catch (e) {
-      if (e instanceof FilterError) return armError(400, 'BMSUserErrorInvalidInput', e.message);
-      throw e;
-    }
-    const items = v.vault.protectedItems.map((i) => ctx.state.protectedItemsOfVm(i.vmId).find((e) => e.vault === v && e.item === i)!).filter((e) => {
+    const f = filterOr400(ctx, CONTAINER_FILTER_FIELDS);
+    if (isResponse(f)) return f;
+    const items = entriesOfVault(ctx, v).filter((e) => {
       const bmt = f.get('backupManagementType');
       if (bmt && !eqi(bmt, 'AzureIaasVM')) return false;
       if (f.has('friendlyName') && !eqi(f.get('friendlyName')!, e.vmName)) return false;

@@ -5,7 +5,7 @@ import { RecoveryServicesBackupClient } from '@azure/arm-recoveryservicesbackup'
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { staticTokenCredential } from '../../emulator/credential';
 import { sdkClientOptions } from '../../emulator/sdk-options';
-import type { Emulator } from '../../emulator';
+import { start as startEmulator, type Emulator } from '../../emulator';
 import { createArmContext, type ArmContext } from '../../lib/arm/clients';
 
 export const SUB = '11111111-1111-4111-8111-111111111111';
@@ -94,4 +94,10 @@ export function armContextFor(emu: Pick<Emulator, 'endpoint' | 'ca'>): ArmContex
     retry: { maxRetries: 3, retryDelayInMs: 5, maxRetryDelayInMs: 50 },
     lroPollIntervalMs: 1,
   });
+}
+
+/** An emulator on a free port serving `estate`, with the engine's clients pointed at it. */
+export async function startWithArm(estate: unknown): Promise<{ emu: Emulator; arm: ArmContext }> {
+  const emu = await startEmulator({ estate, port: 0 });
+  return { emu, arm: armContextFor(emu) };
 }
