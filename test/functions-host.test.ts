@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_SETTINGS } from '../lib/config';
 import { MAX_DEQUEUE_COUNT } from '../lib/service';
 
 const root = join(__dirname, '..');
@@ -10,11 +11,15 @@ const host = JSON.parse(readFileSync(join(root, 'host.json'), 'utf8'));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 describe('host.json and package.json', () => {
-  it('uses extension bundle v4 and a timeout long enough for LRO and verification waits', () => {
+  it('uses extension bundle v4 and a timeout that outlasts the worst inline timer run with default settings', () => {
     expect(host.version).toBe('2.0');
     expect(host.extensionBundle).toEqual({ id: 'Microsoft.Azure.Functions.ExtensionBundle', version: '[4.*, 5.0.0)' });
     const [h, m] = String(host.functionTimeout).split(':').map(Number);
-    expect(h! * 60 + m!).toBeGreaterThanOrEqual(15);
+    const timeoutMs = (h! * 60 + m!) * 60_000;
+    // Inline, the timer verifies up to REMEDIATION_INLINE_MAX_VMS backups, REMEDIATION_CONCURRENCY at
+    // a time, each for up to REMEDIATION_VERIFY_TIMEOUT; discovery and writes need room on top.
+    const waves = Math.ceil(DEFAULT_SETTINGS.inlineMaxVms / DEFAULT_SETTINGS.concurrency);
+    expect(timeoutMs).toBeGreaterThanOrEqual(waves * DEFAULT_SETTINGS.verifyTimeoutMs + 10 * 60_000);
   });
 
   it('poisons a queue message after exactly the delivery the handler records as final', () => {
