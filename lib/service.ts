@@ -19,6 +19,14 @@ const JOB_EVENT_TTL_MS = 7 * 86_400_000;
 
 type Trigger = 'timer' | 'eventgrid' | 'alert' | 'http' | 'queue';
 
+/**
+ * Request-driven triggers must answer within HTTP limits (Azure's front end drops a response after
+ * 230 s, Event Grid and action groups retry sooner), so they wait at most this long for the backup
+ * they triggered; one still running then is `pending`, and the next run verifies it.
+ */
+export const INTERACTIVE_VERIFY_MS = 2 * 60_000;
+const INTERACTIVE: ReadonlySet<Trigger> = new Set(['http', 'alert', 'eventgrid']);
+
 function runMode(rt: Runtime, requested?: RequestedMode): RunMode {
   if (requested === 'apply' && rt.settings.mode !== 'apply') {
     throw new InputError(403, 'ApplyDisabled', 'apply is disabled: REMEDIATION_MODE is dry-run');
@@ -26,8 +34,12 @@ function runMode(rt: Runtime, requested?: RequestedMode): RunMode {
   return (requested ?? rt.settings.mode) === 'apply' ? 'apply' : 'plan';
 }
 
-function engineOptions(rt: Runtime) {
-  return { settings: rt.settings, arm: rt.arm, ledger: rt.ledger, now: rt.now, verifyWait: rt.verifyWait };
+function engineOptions(rt: Runtime, trigger?: Trigger) {
+  const settings =
+    trigger && INTERACTIVE.has(trigger)
+      ? { ...rt.settings, verifyTimeoutMs: Math.min(rt.settings.verifyTimeoutMs, INTERACTIVE_VERIFY_MS) }
+      : rt.settings;
+  return { settings, arm: rt.arm, ledger: rt.ledger, now: rt.now, verifyWait: rt.verifyWait };
 }
 
 export interface OneVmResult {
@@ -42,7 +54,7 @@ export async function remediateTarget(rt: Runtime, target: Target, trigger: Trig
   const mode = runMode(rt, requested);
   const scope = target.jobId ? { jobId: target.jobId, ...(target.vmId ? { vmId: target.vmId } : {}) } : { vmId: target.vmId };
   const report = await runRemediation({
-    ...engineOptions(rt),
+    ...engineOptions(rt, trigger),
     mode,
     scope,
     trigger,

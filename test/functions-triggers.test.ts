@@ -138,6 +138,24 @@ describe('Functions triggers over the engine', () => {
     expect((back.jsonBody as RunReport).items[0]!.vmId).toBe(report.items[0]!.vmId);
   });
 
+  it('HTTP apply answers within HTTP limits: a long backup is pending, and the timer verifies it without a second trigger', async () => {
+    const estate = twoStuckVms() as ReturnType<typeof twoStuckVms> & { simulation?: unknown };
+    estate.simulation = { backupDurationSeconds: 5 * 60 }; // longer than INTERACTIVE_VERIFY_MS
+    env = await functionsEnv(estate, azurite(), { mode: 'apply', verifyTimeoutMs: 30 * 60_000 });
+    const res = await remediate(post('remediate', JSON.stringify({ vmId: ids.vm(SUB, RG, 'vm-a'), mode: 'apply' })), context('remediate'));
+    expect(res.status).toBe(200);
+    const report = res.jsonBody as RunReport;
+    expect(report.items[0]!.verification?.outcome).toBe('pending');
+    expect(backupPosts(env)).toHaveLength(1);
+
+    env.emu.clock.advance(5 * 60_000);
+    const timer = await reconcileTimer(timerInfo, context('reconcile'));
+    const a = timer.report!.items.find((i) => /vm-a$/.test(i.vmId))!;
+    expect(a.verification?.outcome).toBe('resolved');
+    // vm-b was remediated by the timer itself; vm-a's backup was verified, never triggered again.
+    expect(backupPosts(env).filter((w) => /vm-a\/backup$/i.test(w.path))).toHaveLength(1);
+  });
+
   it('a timer run and an HTTP apply racing on one VM act once', async () => {
     env = await functionsEnv(
       oneVaultEstate({ vms: [vmSpec('vm-a', { extensions: [stuck] })], jobs: [failedJob(JOB_A, 'vm-a', 'ExtensionOperationFailedForManagedDisks')] }),
