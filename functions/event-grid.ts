@@ -4,11 +4,11 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { isInputError } from '../lib/intake/errors';
 import { parseEvent } from '../lib/intake/event';
-import { getRuntime } from '../lib/runtime';
+import { runtimeFor } from './runtime';
 import { handleIntake, type IntakeOutcome } from '../lib/service';
 
 export async function eventGridIntake(event: unknown, context: InvocationContext): Promise<IntakeOutcome | undefined> {
-  const rt = await getRuntime();
+  const rt = await runtimeFor(context);
   try {
     return await handleIntake(rt, parseEvent(event), 'eventgrid');
   } catch (e) {

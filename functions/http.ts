@@ -2,14 +2,14 @@
 
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { parseJsonBody, parseRemediateRequest } from '../lib/intake/http';
-import { getRuntime } from '../lib/runtime';
+import { runtimeFor } from './runtime';
 import { getRunReport, remediateTarget } from '../lib/service';
 import { respond } from './respond';
 
 export async function remediate(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   return respond(context, async () => {
     const body = parseRemediateRequest(parseJsonBody(await request.text(), request.headers.get('content-length')));
-    const { report, leaseHeld } = await remediateTarget(await getRuntime(), { vmId: body.vmId }, 'http', body.mode);
+    const { report, leaseHeld } = await remediateTarget(await runtimeFor(context), { vmId: body.vmId }, 'http', body.mode);
     if (leaseHeld) {
       return { status: 409, jsonBody: { error: { code: 'LeaseHeld', message: `another run is working on ${body.vmId}; retry later` }, report } };
     }
@@ -19,7 +19,7 @@ export async function remediate(request: HttpRequest, context: InvocationContext
 
 export async function getRun(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   return respond(context, async () => {
-    const run = await getRunReport(await getRuntime(), request.params.runId);
+    const run = await getRunReport(await runtimeFor(context), request.params.runId);
     return { status: 200, jsonBody: run.report ?? { runId: run.runId, status: run.status } };
   });
 }

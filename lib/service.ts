@@ -58,7 +58,8 @@ export async function remediateTarget(rt: Runtime, target: Target, trigger: Trig
     mode,
     scope,
     trigger,
-    log: rt.log.child({ trigger, vmId: target.vmId, jobId: target.jobId }),
+    // The run logs its scope; per-VM lines carry vmId and jobId once discovery has named the job.
+    log: rt.log.child({ trigger }),
   });
   const leaseHeld = report.items.some((i) => i.findings.some((f) => f.kind === 'lease-held'));
   return { report, leaseHeld };

@@ -1,6 +1,7 @@
 // Each registered handler called the way the host calls it, against the emulator and Azurite.
 // Assertions are on the emulated estate's request log (what was written, where) and the responses.
 
+import { InvocationContext } from '@azure/functions';
 import pLimit from 'p-limit';
 import { generateEstate } from '../emulator/generate';
 import { alertWebhook } from '../functions/alert-webhook';
@@ -136,6 +137,28 @@ describe('Functions triggers over the engine', () => {
     expect(writesOf(env)).toEqual(expectedWrites('vm-a'));
     const back = await getRun(get('runs', { runId: report.runId }), context('getRun'));
     expect((back.jsonBody as RunReport).items[0]!.vmId).toBe(report.items[0]!.vmId);
+  });
+
+  it('logs are JSON lines for Application Insights: run, VM and job ids on every line, each write with its ARM operation and result', async () => {
+    env = await functionsEnv(twoStuckVms(), azurite(), { mode: 'apply' });
+    const lines: { level: string; text: string }[] = [];
+    const ctx = new InvocationContext({ functionName: 'remediate', invocationId: 'inv-1', logHandler: (level, ...args) => lines.push({ level, text: args.join(' ') }) });
+    const res = await remediate(post('remediate', JSON.stringify({ vmId: ids.vm(SUB, RG, 'vm-a'), mode: 'apply' })), ctx);
+    expect(res.status).toBe(200);
+    const runId = (res.jsonBody as RunReport).runId;
+    const records = lines.map((l) => JSON.parse(l.text) as Record<string, unknown>);
+    expect(records.length).toBeGreaterThan(3);
+    for (const r of records) {
+      expect(r).toEqual(expect.objectContaining({ runId, invocationId: 'inv-1', msg: expect.any(String), at: expect.any(String) }));
+      if (r.vmId !== undefined) expect({ msg: r.msg, jobId: r.jobId }).toEqual({ msg: r.msg, jobId: expect.any(String) }); // per-VM lines name the job
+    }
+    const jobId = (res.jsonBody as RunReport).items[0]!.jobId;
+    for (const [target, method] of [[ids.extension(SUB, RG, 'vm-a', 'VMSnapshot'), 'DELETE'], [ids.protectedItem(SUB, RG, VAULT, RG, 'vm-a'), 'POST']]) {
+      const about = records.filter((r) => typeof r.target === 'string' && lc(r.target) === lc(target!));
+      expect(about.map((r) => [r.vmId, r.jobId])).toEqual(about.map(() => [ids.vm(SUB, RG, 'vm-a'), jobId]));
+      expect(about.some((r) => String(r.msg).includes(`${method} `) && r.status === undefined)).toBe(true); // before the write
+      expect(about.some((r) => r.status === 'applied' && r.result !== undefined)).toBe(true); // its outcome
+    }
   });
 
   it('HTTP apply answers within HTTP limits: a long backup is pending, and the timer verifies it without a second trigger', async () => {
