@@ -54,6 +54,8 @@ export interface Emulator {
   setThrottling(mode: 'off' | 'arm'): void;
   /** Items per page of list responses. */
   setPageSize(n: number): void;
+  /** Whether VM GET carries the VM's extensions as `resources` (default true, as ARM does). */
+  setVmGetResources(served: boolean): void;
   /** Empty a throttling bucket now, so a test's next call meets a 429 without racing the refill. */
   exhaustBudget(subscriptionId: string, principal: string, category: BudgetCategory): void;
   stop(): Promise<void>;
@@ -299,6 +301,9 @@ export async function start(opts: StartOptions = {}): Promise<Emulator> {
     },
     setPageSize(n) {
       runtime.pageSize = n;
+    },
+    setVmGetResources(served) {
+      runtime.vmGetResources = served;
     },
     exhaustBudget(subscriptionId, principal, category) {
       throttler.exhaust(subscriptionId, principal, category);

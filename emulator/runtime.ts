@@ -27,6 +27,13 @@ export class EmulatorRuntime {
     public opts: { pageSize: number },
   ) {}
 
+  /**
+   * VM GET carries the VM's extensions as `resources` (ARM's behaviour, VirtualMachine.resources).
+   * False models an ARM that leaves them out (another cloud, an older api-version), so clients must
+   * fall back to the extensions list.
+   */
+  vmGetResources = true;
+
   get pageSize(): number {
     return this.opts.pageSize;
   }

@@ -22,7 +22,12 @@ export interface SnapshotExtensionFacts {
   type: string;
   publisher: string;
   provisioningState?: string;
-  source: 'extensions-list' | 'instance-view';
+  /**
+   * Where the extension resource was read: the VM GET's `resources` (its child extensions, read with
+   * the VM), the extensions list (the fallback when the VM GET carries no `resources`), or only the
+   * instance view (no extension resource: nothing to delete).
+   */
+  source: 'vm-resources' | 'extensions-list' | 'instance-view';
   instanceViewStatus?: { code?: string; level?: string; displayStatus?: string; message?: string };
   /**
    * Locks covering the extension resource (subscription, resource group, the VM, the extension): any
@@ -285,10 +290,17 @@ export function createDiagnoser(arm: ArmContext, opts: { now: Date }): Diagnoser
       message: agentStatus?.message,
     };
 
-    // Snapshot extension: the resource list is authoritative for deletion; the instance view fills gaps.
+    // Snapshot extension: the extension resources are authoritative for deletion; the instance view
+    // fills gaps. ARM's VM GET carries the VM's child extensions as `resources` (full extension
+    // objects), so the separate list call is made only when the VM GET has none (an ARM that leaves
+    // them out, or a VM without extensions). The write re-reads the extension before deleting it.
+    const vmResources = vm.resources;
+    const extensionSource: 'vm-resources' | 'extensions-list' = vmResources ? 'vm-resources' : 'extensions-list';
     const extensions = dopts.extension === false
       ? []
-      : await guard('extensions', async () => (await compute.virtualMachineExtensions.list(vmRef.resourceGroup, vmRef.name)).value ?? [], []);
+      : vmResources
+        ? vmResources.filter((x) => (x.type ?? '').toLowerCase() === 'microsoft.compute/virtualmachines/extensions')
+        : await guard('extensions', async () => (await compute.virtualMachineExtensions.list(vmRef.resourceGroup, vmRef.name)).value ?? [], []);
     const listed = extensions.find((x) => (x.publisher ?? '').toLowerCase() === SNAPSHOT_PUBLISHER_LC && SNAPSHOT_TYPES_LC.includes((x.typePropertiesType ?? '').toLowerCase()));
     const ivExt = (iv?.extensions ?? []).find((x) => {
       const t = (x.type ?? '').toLowerCase();
@@ -307,7 +319,7 @@ export function createDiagnoser(arm: ArmContext, opts: { now: Date }): Diagnoser
         type: listed.typePropertiesType ?? '',
         publisher: listed.publisher ?? '',
         provisioningState: listed.provisioningState,
-        source: 'extensions-list',
+        source: extensionSource,
         instanceViewStatus: statusOf(ivStatus),
       };
     } else if (ivExt || ivHandler) {

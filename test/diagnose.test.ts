@@ -86,7 +86,7 @@ describe('createDiagnoser', () => {
     expect(d.agent).toMatchObject({ status: 'Ready', version: '2.7.41491.1102' });
     expect(d.snapshotExtension).toMatchObject({
       id: `${vmId('rg-app', 'web1')}/extensions/VMSnapshot`, name: 'VMSnapshot', type: 'VMSnapshot',
-      publisher: 'Microsoft.Azure.RecoveryServices', provisioningState: 'Failed', source: 'extensions-list',
+      publisher: 'Microsoft.Azure.RecoveryServices', provisioningState: 'Failed', source: 'vm-resources',
     });
     // web10's collection is never counted for web1, whatever its name.
     expect(d.collections.map((c) => [c.name, c.pointCount])).toEqual([['AzureBackup_web1_1', 12], ['AzureBackup_web1_2', 6]]);
@@ -130,7 +130,8 @@ describe('createDiagnoser', () => {
     }
   });
 
-  it('read counts: 8 + 1 per collection for the first VM, 2 + 1 per collection for the next VM sharing subscription, group and vault', async () => {
+  it('read counts: 7 + 1 per collection for the first VM, 1 + 1 per collection for the next VM sharing subscription, group and vault', async () => {
+    // The snapshot extension comes from the VM GET's `resources`: no extensions-list call for a VM that has extensions.
     const diag = createDiagnoser(arm, { now: NOW });
     emu.requests.reset();
     await diag.diagnose(candidate('web1'));
@@ -141,7 +142,6 @@ describe('createDiagnoser', () => {
       `GET ${rpcId('AzureBackup_web1_2')}`,
       `GET /subscriptions/${S}/resourceGroups/${RPC_RG}/providers/Microsoft.Authorization/locks`,
       `GET ${vmId('rg-app', 'web1')}`,
-      `GET ${vmId('rg-app', 'web1')}/extensions`,
       `GET ${VAULT}/backupJobs`,
       `GET ${VAULT}/backupProtectedItems`,
       `GET /subscriptions/${S}/resourcegroups/rg-app`,
@@ -150,12 +150,57 @@ describe('createDiagnoser', () => {
     await diag.diagnose(candidate('web10'));
     expect(reads()).toEqual([
       `GET ${vmId('rg-app', 'web10')}`,
-      `GET ${vmId('rg-app', 'web10')}/extensions`,
       `GET ${rpcId('AzureBackup_web10')}`,
     ].sort());
     emu.requests.reset();
-    await diag.diagnose(candidate('app1')); // no collections: no point or lock reads at all
+    // No extensions: ARM's VM GET then carries no `resources`, so the list is read (the fallback);
+    // no collections: no point or lock reads at all.
+    const app1 = await diag.diagnose(candidate('app1'));
     expect(reads()).toEqual([`GET ${vmId('rg-app', 'app1')}`, `GET ${vmId('rg-app', 'app1')}/extensions`].sort());
+    expect(app1.snapshotExtension).toBeUndefined();
+  });
+
+  it('fallback: a VM GET without `resources` (another cloud, an older api-version) makes the extensions-list call, with the same facts', async () => {
+    emu.setVmGetResources(false);
+    try {
+      const diag = createDiagnoser(arm, { now: NOW });
+      emu.requests.reset();
+      const web1 = await diag.diagnose(candidate('web1'), { collections: false });
+      expect(reads()).toEqual([
+        `GET ${vmId('rg-app', 'web1')}`,
+        `GET ${vmId('rg-app', 'web1')}/extensions`,
+        `GET ${VAULT}/backupJobs`,
+        `GET ${VAULT}/backupProtectedItems`,
+        `GET /subscriptions/${S}/resourcegroups/rg-app`,
+      ].sort());
+      expect(web1.readErrors).toEqual([]);
+      expect(web1.snapshotExtension).toMatchObject({
+        id: `${vmId('rg-app', 'web1')}/extensions/VMSnapshot`, name: 'VMSnapshot', type: 'VMSnapshot',
+        publisher: 'Microsoft.Azure.RecoveryServices', provisioningState: 'Failed', source: 'extensions-list',
+      });
+      emu.setVmGetResources(true);
+      emu.requests.reset();
+      const fromVm = await createDiagnoser(arm, { now: NOW }).diagnose(candidate('web1'), { collections: false });
+      expect(reads().filter((r) => r.endsWith('/extensions'))).toEqual([]);
+      const { source: _a, ...viaList } = web1.snapshotExtension!;
+      const { source: _b, ...viaVm } = fromVm.snapshotExtension!;
+      expect(fromVm.snapshotExtension!.source).toBe('vm-resources');
+      expect(viaVm).toEqual(viaList);
+    } finally {
+      emu.setVmGetResources(true);
+    }
+  });
+
+  it('a failing extensions-list read (fallback path) is a readError, not a missing extension', async () => {
+    emu.setVmGetResources(false);
+    emu.faults.add({ method: 'GET', path: '*/virtualMachines/web1/extensions', status: 500, times: 10 });
+    try {
+      const d = await createDiagnoser(arm, { now: NOW }).diagnose(candidate('web1'), { collections: false });
+      expect(d.readErrors.some((e) => /^extensions/.test(e))).toBe(true);
+    } finally {
+      emu.faults.clear();
+      emu.setVmGetResources(true);
+    }
   });
 
   it('extensionLocks: locks covering the snapshot extension (subscription, group, the VM), read once per subscription and group', async () => {
@@ -215,6 +260,6 @@ describe('createDiagnoser', () => {
     const diag = createDiagnoser(arm, { now: NOW });
     emu.requests.reset();
     await Promise.all(['web1', 'web10', 'app1'].map((v) => diag.diagnose(candidate(v))));
-    expect(reads()).toHaveLength(10 + 3 + 2);
+    expect(reads()).toHaveLength(9 + 2 + 2);
   });
 });

@@ -48,6 +48,33 @@ describe('ARM behaviour through the real SDK clients', () => {
     expect(all).toContain(vmId('rg-app', 'vm-nonet'));
   });
 
+  test('VM GET carries the child extensions as `resources` (with and without $expand=instanceView), as ARM does', async () => {
+    const { compute } = clients(emu);
+    for (const opts of [{}, { expand: 'instanceView' as const }]) {
+      const vm = await compute.virtualMachines.get('rg-app', 'vm-ok', opts);
+      expect(vm.resources).toHaveLength(1);
+      expect(vm.resources![0]).toMatchObject({
+        id: `${vmId('rg-app', 'vm-ok')}/extensions/VMSnapshot`,
+        name: 'VMSnapshot',
+        type: 'Microsoft.Compute/virtualMachines/extensions',
+        publisher: 'Microsoft.Azure.RecoveryServices',
+        typePropertiesType: 'VMSnapshot',
+        provisioningState: 'Succeeded',
+      });
+      expect(typeof vm.resources![0].typeHandlerVersion).toBe('string');
+    }
+    // A VM without extensions has no `resources`; so has every VM when the emulator plays an ARM that leaves them out.
+    expect((await compute.virtualMachines.get('rg-app', 'vm-full')).resources).toBeUndefined();
+    emu.setVmGetResources(false);
+    try {
+      const vm = await compute.virtualMachines.get('rg-app', 'vm-ok', { expand: 'instanceView' });
+      expect(vm.resources).toBeUndefined();
+      expect(vm.instanceView?.extensions?.length).toBe(1);
+    } finally {
+      emu.setVmGetResources(true);
+    }
+  });
+
   test('extension delete is an LRO that completes; the extension is gone', async () => {
     const { compute } = clients(emu);
     await compute.virtualMachineExtensions.delete('rg-app', 'vm-ext', 'VMSnapshot', { updateIntervalInMs: 0 });

@@ -81,6 +81,7 @@ describe('emulator responses validate against the official OpenAPI files (oav va
 
     // compute: VMs, instance view, extensions, restore point collections and points
     await compute.virtualMachines.get('rg-app', 'vm-ext-stuck');
+    await compute.virtualMachines.get('rg-app', 'vm-ext-stuck', { expand: 'instanceView' }); // `resources` with the instance view
     await compute.virtualMachines.get('rg-app', 'vm-agent-down', { expand: 'instanceView' });
     await compute.virtualMachines.instanceView('rg-app', 'vm-agent-down');
     for await (const _ of compute.virtualMachines.list('rg-web')) void _;

@@ -64,7 +64,11 @@ export function registerComputeRoutes(router: Router, rt: EmulatorRuntime): void
   router.add('GET', `${RG}/virtualMachines/{vmName}`, (ctx) => {
     const e = vmOr404(ctx);
     if (isResponse(e)) return e;
-    return { status: 200, body: serializeVm(e, { instanceView: expands(ctx, 'instanceView'), now: ctx.clock.now() }) };
+    // ARM returns the VM's child extensions as `resources` (with or without $expand=instanceView);
+    // absent when the VM has none.
+    const body = serializeVm(e, { instanceView: expands(ctx, 'instanceView'), now: ctx.clock.now() }) as Record<string, unknown>;
+    if (!rt.vmGetResources) delete body.resources;
+    return { status: 200, body };
   });
   router.add('GET', `${RG}/virtualMachines/{vmName}/instanceView`, (ctx) => {
     const e = vmOr404(ctx);
