@@ -182,6 +182,15 @@ export class EmulatorState {
     if (!m) this.jobs.set(lc(vault.id), (m = new Map()));
     m.set(lc(job.name), job);
   }
+  /** Drops a job from its vault (the service ages jobs out, or a vault is rebuilt): its GET then answers 404. */
+  removeJob(vault: VaultEntry, name: string): JobSpec | undefined {
+    const job = this.job(vault, name);
+    if (!job) return undefined;
+    const i = vault.vault.jobs.indexOf(job);
+    if (i >= 0) vault.vault.jobs.splice(i, 1);
+    this.jobs.get(lc(vault.id))?.delete(lc(name));
+    return job;
+  }
   protectedItem(vault: VaultEntry, itemName: string): ProtectedItemEntry | undefined {
     return this.protectedItems.get(`${lc(vault.id)}|${lc(itemName)}`);
   }

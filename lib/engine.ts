@@ -18,7 +18,7 @@ import type { Ledger, PendingVerification } from './ledger';
 import { silentLogger, type Logger } from './log';
 import { planItem } from './plan';
 import type { Finding, PlanItem, PlannedAction, RunMode, RunReport, Verification } from './types';
-import { verifyBackup } from './verify';
+import { JOB_NOT_FOUND, verifyBackup } from './verify';
 
 export interface RunScope {
   subscriptions?: string[];
@@ -338,7 +338,9 @@ async function verifyPending(
         message:
           verification.outcome === 'resolved'
             ? `The backup triggered by run ${pending.runId} completed: the failure is resolved.`
-            : verification.outcome === 'escalated'
+            : verification.outcome === 'escalated' && verification.failureCode === JOB_NOT_FOUND
+              ? `The backup job triggered by run ${pending.runId} no longer exists (ARM answered 404 for it), so whether the backup ran cannot be verified; later runs stop following it and a human must look.`
+              : verification.outcome === 'escalated'
               ? `The backup triggered by run ${pending.runId} failed again (${verification.failureCode}); a human must look.`
               : `The backup triggered by run ${pending.runId} is still running; a later run verifies it.`,
         evidence: { backupJobId: pending.jobId, status: verification.status, earlierRunId: pending.runId },

@@ -16,6 +16,7 @@ import {
   scopeFinding,
 } from './guardrails';
 import type { Finding, FindingKind, PlanItem, PlannedAction, Verification } from './types';
+import { JOB_NOT_FOUND } from './verify';
 
 /** What execute needs from an action implementation (lib/actions); the engine adapts ACTIONS to it. */
 export interface ActionRunner {
@@ -255,7 +256,9 @@ export async function executeItem(item: PlanItem, ctx: ExecuteContext): Promise<
         if (verification.outcome === 'escalated') {
           item.findings.push({
             kind: 'verification',
-            message: `The backup triggered after the fix failed again${verification.failureCode ? ` (${verification.failureCode})` : ''}; a human must look.`,
+            message: verification.failureCode === JOB_NOT_FOUND
+              ? 'The job of the backup triggered after the fix no longer exists (ARM answered 404 for it), so whether the backup ran cannot be verified; a human must look.'
+              : `The backup triggered after the fix failed again${verification.failureCode ? ` (${verification.failureCode})` : ''}; a human must look.`,
             evidence: { backupJobId: verification.jobId, status: verification.status, failureCode: verification.failureCode },
             nextStep: 'Follow the documented steps for the new failure code; automation did not clear it.',
           });

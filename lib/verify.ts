@@ -8,6 +8,9 @@ import { classify, type JobLike } from './classify';
 import type { Logger } from './log';
 import type { Verification } from './types';
 
+/** Verification's failure code for a job ARM answers 404 for (the job or its vault is gone). */
+export const JOB_NOT_FOUND = 'JobNotFound';
+
 /** Job states after which a job never changes again. */
 const SUCCEEDED = new Set(['completed', 'completedwithwarnings']);
 const FAILED = new Set(['failed', 'cancelled']);
@@ -100,7 +103,17 @@ export async function verifyBackup(target: VerifyTarget, opts: VerifyOptions): P
 
   const jobId = `${vault.id}/backupJobs/${name}`;
   for (;;) {
-    const job = await client.jobDetails.get(vault.name, vault.resourceGroup, name);
+    let job: Awaited<ReturnType<typeof client.jobDetails.get>>;
+    try {
+      job = await client.jobDetails.get(vault.name, vault.resourceGroup, name);
+    } catch (e) {
+      // The job (or its vault) no longer exists: it can never be seen to end, so following it again
+      // would fail the same way on every later run. Hand it to a human instead.
+      if ((e as { statusCode?: unknown })?.statusCode !== 404) throw e;
+      const code = (e as { code?: unknown }).code;
+      opts.log?.warn('verification: backup job no longer exists', { backupJobId: jobId, code });
+      return { outcome: 'escalated', jobId, status: 'NotFound', failureCode: JOB_NOT_FOUND };
+    }
     const status = job.properties?.status ?? 'Unknown';
     const s = status.toLowerCase();
     if (SUCCEEDED.has(s)) {

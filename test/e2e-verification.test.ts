@@ -90,3 +90,53 @@ test('a pending backup is verified by a later run even after its failed job left
   expect(after.items).toEqual([]);
   expect(e.writes()).toEqual([]);
 });
+
+test('a pending backup whose job vanished (404) is escalated once with JobNotFound, and later runs stop following it', async () => {
+  const e = await env(
+    oneVaultEstate({
+      vms: [vmSpec('vm-slow')],
+      jobs: [failedJob('00000000-0000-4000-8000-00000000d003', 'vm-slow', 'BackUpOperationFailedV2')],
+      simulation: { backupDurationSeconds: 3600 },
+    }),
+    { settings: { verifyTimeoutMs: 10 * 60_000 } },
+  );
+  const vmId = ids.vm(SUB, RG, 'vm-slow');
+
+  const first = await e.run('apply');
+  expect(e.writes().map((w) => w.method)).toEqual(['POST']);
+  const v1 = first.items[0].verification!;
+  expect(v1.outcome).toBe('pending');
+  expect(await e.ledger.pendingVerifications()).toHaveLength(1);
+
+  // The job disappears from the vault between runs: its GET now answers 404.
+  const [vaultId, jobName] = v1.jobId!.split('/backupJobs/');
+  const ref = /\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.RecoveryServices\/vaults\/([^/]+)$/i.exec(vaultId)!;
+  const vault = e.emu.state.vault(ref[1], ref[2], ref[3])!;
+  expect(e.emu.state.removeJob(vault, jobName)).toBeDefined();
+
+  // Two days later the failed job has left the look-back window: the VM's only business is the pending backup.
+  e.emu.clock.advance(48 * 3_600_000);
+  e.emu.requests.reset();
+  const second = await e.run('apply');
+  expect(e.writes()).toEqual([]);
+  expect(e.emu.requests.all().filter((r) => r.path.toLowerCase().endsWith(`/backupjobs/${jobName.toLowerCase()}`)).map((r) => r.status)).toEqual([404]);
+  expect(second.items).toHaveLength(1);
+  expect(second.items[0]).toMatchObject({ vmId, jobId: first.items[0].jobId, actions: [] });
+  expect(second.items[0].verification).toEqual({ outcome: 'escalated', jobId: v1.jobId, status: 'NotFound', failureCode: 'JobNotFound' });
+  expect(second.items[0].failure.code).toBe('JobNotFound');
+  const finding = second.items[0].findings.find((f) => f.kind === 'verification')!;
+  expect(finding.message).toMatch(/no longer exists/);
+  expect(finding.message).toMatch(/human must look/);
+  expect(second.summary['verification.escalated']).toBe(1);
+  const attempts = await e.ledger.attempts(vmId, new Date(0));
+  expect(attempts.map((a) => a.outcome)).toEqual(['started', 'pending', 'escalated']);
+  expect(attempts[2]).toMatchObject({ runId: first.runId, jobId: v1.jobId, failedJobId: first.items[0].jobId });
+
+  // Ended: no longer pending, no more reads of the vanished job, no write either.
+  expect(await e.ledger.pendingVerifications()).toEqual([]);
+  e.emu.requests.reset();
+  const third = await e.run('apply');
+  expect(third.items.filter((i) => i.verification)).toEqual([]);
+  expect(e.emu.requests.all().filter((r) => r.path.toLowerCase().includes(`/backupjobs/${jobName.toLowerCase()}`))).toEqual([]);
+  expect(e.writes()).toEqual([]);
+});
