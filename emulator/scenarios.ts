@@ -58,6 +58,7 @@ export const MAX_RESTORE_POINTS = 18;
 export type FailureKind =
   | 'extension-failed'
   | 'extension-failed-legacy-code'
+  | 'extension-failed-no-network'
   | 'rp-limit'
   | 'rp-limit-locked-collection'
   | 'rp-limit-locked-group'
@@ -81,7 +82,7 @@ export const FAILURE_KINDS: readonly FailureKind[] = [
   'extension-failed', 'rp-limit', 'rp-limit-locked-collection', 'rp-limit-locked-group', 'agent-not-ready',
   'no-network', 'internal-error', 'backup-in-progress', 'recovered', 'localized-cs', 'localized-ru', 'localized-pt',
   'localized-zh', 'message-2016', 'numeric-only', 'unknown-code', 'report-only', 'opted-out',
-  'extension-failed-legacy-code',
+  'extension-failed-legacy-code', 'extension-failed-no-network',
 ];
 
 // English messages as the service words them; the localized ones are the seed articles' own phrasing.
@@ -207,6 +208,13 @@ export function failureStory(kind: FailureKind, input: StoryInput): VmStory {
     case 'extension-failed-legacy-code':
       vm.extensions = [snapshotExtension(input.os, 'Failed')];
       story.jobs.push(failedJob(input, [detail('ExtentionOperationFailed', MESSAGES.extensionFailed)]));
+      break;
+    case 'extension-failed-no-network':
+      // Fix applied, cause remains: removing the extension is the documented fix for the code, but the
+      // VM cannot reach Azure Storage, so the Backup Now after it fails again (escalated).
+      vm.extensions = [snapshotExtension(input.os, 'Failed')];
+      vm.outboundConnectivity = false;
+      story.jobs.push(failedJob(input, [detail('ExtensionOperationFailedForManagedDisks', MESSAGES.extensionFailed, ['Remove the VMSnapshot extension and retry the backup.'])]));
       break;
     case 'rp-limit':
     case 'rp-limit-locked-collection':

@@ -60,6 +60,8 @@ describe('generateEstate', () => {
     const messageOnly = [...codes].filter((c) => typeof c === 'string' && c.startsWith('msg:'));
     expect(messageOnly).toHaveLength(5); // cs, ru, pt, zh and the 2016 English sentence
     expect(vmsOf(estate).some((v) => v.vm.tags[OPT_OUT_TAG.name] === OPT_OUT_TAG.value)).toBe(true);
+    // fix applied, cause remains: a failed snapshot extension on a VM without outbound connectivity
+    expect(vmsOf(estate).some((v) => !v.vm.outboundConnectivity && v.vm.extensions.some((x) => x.type.startsWith('VMSnapshot') && x.provisioningState === 'Failed'))).toBe(true);
     // restore-point limit behind a collection lock and behind a locked AzureBackupRG group
     const rgs = estate.subscriptions[0]!.resourceGroups;
     expect(rgs.some((rg) => rg.restorePointCollections.some((c) => c.locks.length > 0 && c.restorePoints.length === MAX_RESTORE_POINTS))).toBe(true);
@@ -71,6 +73,11 @@ describe('generateEstate', () => {
   it('deals every kind once there are enough failures, and none at rate 0', () => {
     const e = generateEstate({ subscriptions: 1, vaultsPerSubscription: 1, vmsPerVault: FAILURE_KINDS.length, failureRate: 1 });
     expect(validateEstate(e)).toBeDefined();
+    expect(new Set(FAILURE_KINDS).size).toBe(FAILURE_KINDS.length);
+    expect(FAILURE_KINDS).toContain('extension-failed-no-network');
+    const vms = e.subscriptions[0]!.resourceGroups.flatMap((rg) => rg.virtualMachines);
+    const stuckOffline = vms.filter((v) => !v.outboundConnectivity && v.extensions.some((x) => x.provisioningState === 'Failed'));
+    expect(stuckOffline).toHaveLength(1);
     const clean = validateEstate(generateEstate({ ...opts, failureRate: 0 }));
     expect(jobsOf(clean).filter((j) => j.status !== 'Completed')).toEqual([]);
   });
