@@ -59,20 +59,28 @@ export async function discoverRest(arm: ArmContext, scope: DiscoveryScope, opts:
 export async function findVaultOfVm(arm: ArmContext, vmId: string): Promise<{ vault: VaultRef; protectedItemId: string; containerName: string }[]> {
   const vm = parseVmId(vmId);
   const vaults = await listVaults(arm, vm.subscriptionId);
-  const found: { vault: VaultRef; protectedItemId: string; containerName: string }[] = [];
-  for (const vault of vaults) {
-    const items = arm.backup(vm.subscriptionId).backupProtectedItems.list(vault.name, vault.resourceGroup, {
-      filter: "backupManagementType eq 'AzureIaasVM' and itemType eq 'VM'",
-    });
-    for await (const it of items) {
-      const src = (it.properties as { sourceResourceId?: string } | undefined)?.sourceResourceId;
-      if (it.id && src && sameId(src, vm.id)) {
-        const names = vmBackupNames(vm.resourceGroup, vm.name);
-        found.push({ vault, protectedItemId: it.id, containerName: names.containerName });
-      }
-    }
-  }
-  return found;
+  // The vaults' protected items are read side by side (bounded), not one vault after another; the
+  // result keeps the vaults' order.
+  const limit = pLimit(8);
+  const perVault = await Promise.all(
+    vaults.map((vault) =>
+      limit(async () => {
+        const found: { vault: VaultRef; protectedItemId: string; containerName: string }[] = [];
+        const items = arm.backup(vm.subscriptionId).backupProtectedItems.list(vault.name, vault.resourceGroup, {
+          filter: "backupManagementType eq 'AzureIaasVM' and itemType eq 'VM'",
+        });
+        for await (const it of items) {
+          const src = (it.properties as { sourceResourceId?: string } | undefined)?.sourceResourceId;
+          if (it.id && src && sameId(src, vm.id)) {
+            const names = vmBackupNames(vm.resourceGroup, vm.name);
+            found.push({ vault, protectedItemId: it.id, containerName: names.containerName });
+          }
+        }
+        return found;
+      }),
+    ),
+  );
+  return perVault.flat();
 }
 
 async function discoverVm(arm: ArmContext, vmId: string, opts: DiscoverOptions): Promise<DiscoveryResult> {
