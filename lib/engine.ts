@@ -17,7 +17,7 @@ import { isThrottled, RunBudget, scopeFinding } from './guardrails';
 import type { Ledger, PendingVerification } from './ledger';
 import { silentLogger, type Logger } from './log';
 import { planItem } from './plan';
-import type { Finding, PlanItem, PlannedAction, RunMode, RunReport, Verification } from './types';
+import type { Finding, PlanItem, PlannedAction, RunMode, RunNote, RunReport, Verification } from './types';
 import { JOB_NOT_FOUND, verifyBackup } from './verify';
 
 export interface RunScope {
@@ -144,10 +144,12 @@ export async function runRemediation(opts: RunOptions): Promise<RunReport> {
   log.info('run started', { mode, scope });
 
   const items: PlanItem[] = [];
+  const notes: RunNote[] = [];
   try {
     const since = opts.since ?? new Date(startedAt.getTime() - settings.lookbackMs);
     const discovered = await discoverFailures(arm, scope, { since, now: startedAt });
     const candidates = discovered.candidates;
+    notes.push(...discoveryNotes(discovered));
     progress(`discovered ${candidates.length} failed backup job(s)`);
     log.info('discovery done', { candidates: candidates.length, skipped: discovered.skipped.length });
 
@@ -213,19 +215,19 @@ export async function runRemediation(opts: RunOptions): Promise<RunReport> {
     }
   } catch (err) {
     log.error('run failed', { err });
-    const report = buildReport(runId, mode, startedAt, now(), items);
+    const report = buildReport(runId, mode, startedAt, now(), items, notes);
     await ledger.finishRun(runId, report).catch(() => undefined);
     throw err;
   }
 
-  const report = buildReport(runId, mode, startedAt, now(), items);
+  const report = buildReport(runId, mode, startedAt, now(), items, notes);
   await ledger.finishRun(runId, report);
   log.info('run finished', { summary: report.summary });
   progress(`run ${runId} finished: ${report.summary.items} item(s), ${report.summary.writes} write(s)`);
   return report;
 }
 
-function buildReport(runId: string, mode: RunMode, startedAt: Date, finishedAt: Date, items: PlanItem[]): RunReport {
+function buildReport(runId: string, mode: RunMode, startedAt: Date, finishedAt: Date, items: PlanItem[], notes: RunNote[]): RunReport {
   return {
     schemaVersion: 1,
     mode,
@@ -234,7 +236,26 @@ function buildReport(runId: string, mode: RunMode, startedAt: Date, finishedAt: 
     finishedAt: finishedAt.toISOString(),
     items,
     summary: summarize(items),
+    ...(notes.length > 0 ? { notes } : {}),
   };
+}
+
+/** Discovery's reasons for leaving jobs out, in the report's words. */
+function discoveryNotes(d: Awaited<ReturnType<typeof discoverFailures>>): RunNote[] {
+  const skipped = d.skipped.map((s) => {
+    // The later job's name (a GUID) is enough beside the failed job's full id.
+    const later = s.laterJobId ? ` (job ${s.laterJobId.split('/').pop()})` : '';
+    return {
+      vmId: s.vmId,
+      jobId: s.jobId,
+      reason:
+        s.reason === 'already-recovered'
+          ? `already recovered: a later backup${later} succeeded`
+          : `a later backup${later} is in progress: nothing is stacked on it`,
+    };
+  });
+  const notes = d.notes.map((n) => ({ ...(n.vmId ? { vmId: n.vmId } : {}), ...(n.jobId ? { jobId: n.jobId } : {}), reason: n.reason }));
+  return [...notes, ...skipped];
 }
 
 /**

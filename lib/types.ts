@@ -106,6 +106,13 @@ export interface PlanItem {
   verification?: Verification;
 }
 
+/** Why discovery left something out of the run: nothing to act on, with the reason. */
+export interface RunNote {
+  vmId?: string;
+  jobId?: string;
+  reason: string;
+}
+
 export interface RunReport {
   schemaVersion: 1;
   mode: RunMode;
@@ -115,4 +122,9 @@ export interface RunReport {
   items: PlanItem[];
   /** Counts for a glance: items, writes by kind, findings by kind, verification outcomes. */
   summary: Record<string, number>;
+  /**
+   * What discovery looked at and left out, with why (VM not protected, job not failed, a later backup
+   * succeeded or is running, ambiguous target). Present only when there is something to say.
+   */
+  notes?: RunNote[];
 }

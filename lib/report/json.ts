@@ -25,6 +25,7 @@ export function toJsonReport(report: RunReport): RunReport {
     finishedAt: report.finishedAt,
     items: report.items.map(orderedItem),
     summary: report.summary,
+    ...(report.notes && report.notes.length > 0 ? { notes: report.notes } : {}),
   };
 }
 

@@ -78,6 +78,7 @@ export function renderMarkdown(report: RunReport): string {
   if (report.items.length === 0) {
     out.push('No failed backup jobs in scope.');
     out.push('');
+    out.push(...notesSection(report));
     return out.join('\n');
   }
   out.push('| # | VM | Error | Actions | Findings | Verification |');
@@ -90,5 +91,11 @@ export function renderMarkdown(report: RunReport): string {
   });
   out.push('');
   report.items.forEach((item, i) => out.push(...section(item, i + 1)));
+  out.push(...notesSection(report));
   return out.join('\n');
+}
+
+function notesSection(report: RunReport): string[] {
+  if (!report.notes || report.notes.length === 0) return [];
+  return ['### Not acted on', '', ...report.notes.map((n) => `- ${n.vmId ? `${cell(vmLabel(n.vmId))}: ` : ''}${cell(n.reason)}`), ''];
 }

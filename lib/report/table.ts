@@ -69,7 +69,7 @@ export function renderTable(report: RunReport, opts: TableOptions = {}): string 
   const header = `Run ${report.runId} (${report.mode === 'plan' ? 'plan, dry-run: nothing was changed' : 'apply'})`;
   const width = Math.max(80, opts.width ?? 160);
   if (report.items.length === 0) {
-    return `${header}\nNo failed backup jobs in scope.\n${wrapSummary(summaryLine(report), width)}\n`;
+    return `${header}\nNo failed backup jobs in scope.\n${wrapSummary(summaryLine(report), width)}\n${notesText(report, width)}`;
   }
   // A column of dashes says nothing: Verified appears only when some item has a verification.
   const verifiedColumn = report.items.some((i) => i.verification);
@@ -87,7 +87,7 @@ export function renderTable(report: RunReport, opts: TableOptions = {}): string 
   const budget = width - (head.length + 1);
   const fits = (rows: string[][]): boolean => naturalWidths([head, ...rows]).reduce((a, b) => a + b, 0) <= budget;
   const rows = [rowsFor('inline'), rowsFor('stacked')].find(fits) ?? rowsFor('kind');
-  return `${header}\n${fittedTable(head, rows, width)}\n${wrapSummary(summaryLine(report), width)}\n`;
+  return `${header}\n${fittedTable(head, rows, width)}\n${wrapSummary(summaryLine(report), width)}\n${notesText(report, width)}`;
 }
 
 /**
@@ -189,5 +189,26 @@ function wrapSummary(line: string, width: number): string {
     current = (group ? '  ' : '    ') + token;
   }
   out.push(current.trimEnd());
+  return out.join('\n');
+}
+
+/** Discovery's notes (left out, and why) under the table; nothing when there are none. */
+function notesText(report: RunReport, width: number): string {
+  if (!report.notes || report.notes.length === 0) return '';
+  const lines = report.notes.map((n) => wrapWords(`- ${n.vmId ? `${vmLabel(n.vmId)}: ` : ''}${n.reason}`, width));
+  return `Not acted on (${report.notes.length}):\n${lines.join('\n')}\n`;
+}
+
+/** Word wrap at spaces; continuation lines are indented two spaces under the bullet. */
+function wrapWords(line: string, width: number): string {
+  const out: string[] = [];
+  let current = '';
+  for (const word of line.split(' ')) {
+    if (current && (current + ' ' + word).length > width) {
+      out.push(current);
+      current = `  ${word}`;
+    } else current = current ? `${current} ${word}` : word;
+  }
+  out.push(current);
   return out.join('\n');
 }
