@@ -62,11 +62,15 @@ export function resolveScope(flags: ScopeFlags): ResolvedScope {
   return { scope: {}, subscriptions: [], label: '' };
 }
 
+const MAX_SINCE_MS = 366 * 86_400_000;
+
 /** `--since 6h` → milliseconds; the look-back window the run uses instead of REMEDIATION_LOOKBACK. */
 export function parseSince(text: string): number {
   const ms = parseDuration(text);
   if (ms === undefined || ms <= 0) {
     throw new UsageError(`--since ${JSON.stringify(text)}: expected a duration such as 30m, 24h, 2d or PT24H`);
   }
+  // The same bound as REMEDIATION_LOOKBACK: past it the window's start is not a valid date.
+  if (ms > MAX_SINCE_MS) throw new UsageError(`--since ${JSON.stringify(text)}: the look-back window is at most 366d`);
   return ms;
 }
