@@ -79,10 +79,13 @@ export function assertInScope(target: Target, settings: Pick<Settings, 'subscrip
     throw new InputError(403, 'OutOfScope', 'REMEDIATION_SUBSCRIPTIONS is empty: no subscription is in scope');
   }
   const vm = target.vmId ? parseVmId(target.vmId) : undefined;
-  const subscriptionId = vm?.subscriptionId ?? (target.jobId ? parseJobId(target.jobId).vault.subscriptionId : undefined);
-  if (!subscriptionId) throw new InputError(400, 'InvalidTarget', 'no VM or job named');
-  if (!subs.includes(subscriptionId.toLowerCase())) {
-    throw new InputError(403, 'OutOfScope', `subscription ${subscriptionId} is not in REMEDIATION_SUBSCRIPTIONS`);
+  const jobSubscriptionId = target.jobId ? parseJobId(target.jobId).vault.subscriptionId : undefined;
+  if (!vm && !jobSubscriptionId) throw new InputError(400, 'InvalidTarget', 'no VM or job named');
+  // Both the VM's and the job's subscriptions: a job named next to an in-scope VM is read from ARM too.
+  for (const subscriptionId of [vm?.subscriptionId, jobSubscriptionId]) {
+    if (subscriptionId !== undefined && !subs.includes(subscriptionId.toLowerCase())) {
+      throw new InputError(403, 'OutOfScope', `subscription ${subscriptionId} is not in REMEDIATION_SUBSCRIPTIONS`);
+    }
   }
   // A job-only target's resource group is checked by the engine once the job names its VM.
   if (vm && settings.resourceGroups.length > 0) {
