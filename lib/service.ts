@@ -14,8 +14,10 @@ import type { RunMode, RunReport } from './types';
 /** host.json `extensions.queues.maxDequeueCount`: the last delivery before the host poisons a message. */
 export const MAX_DEQUEUE_COUNT = 5;
 
-/** Job-named events are unique for a week; VM-only hints collapse within the cooldown. */
+/** Job-named events are unique for a week; VM-only hints collapse within the cooldown (at least 10 minutes). */
 const JOB_EVENT_TTL_MS = 7 * 86_400_000;
+/** REMEDIATION_COOLDOWN may be 0; redeliveries of a VM-only hint must still collapse (and a claim needs a positive TTL). */
+const MIN_HINT_TTL_MS = 10 * 60_000;
 
 type Trigger = 'timer' | 'eventgrid' | 'alert' | 'http' | 'queue';
 
@@ -78,7 +80,7 @@ export async function handleIntake(rt: Runtime, intake: Intake, trigger: 'eventg
     return { outcome: 'ignored', reason: intake.reason };
   }
   assertInScope(intake.target, rt.settings);
-  const ttl = intake.dedupeKey.startsWith('job:') ? JOB_EVENT_TTL_MS : rt.settings.cooldownMs;
+  const ttl = intake.dedupeKey.startsWith('job:') ? JOB_EVENT_TTL_MS : Math.max(rt.settings.cooldownMs, MIN_HINT_TTL_MS);
   if (!(await rt.ledger.claimEvent(intake.dedupeKey, ttl))) {
     log.info('duplicate event acknowledged', { key: intake.dedupeKey });
     return { outcome: 'duplicate', key: intake.dedupeKey };

@@ -1,9 +1,10 @@
 // Intake edges found in review: a job in another subscription named next to an in-scope VM, and
 // VM-only hints when REMEDIATION_COOLDOWN is 0 (a valid setting).
 
+import { alertWebhook } from '../functions/alert-webhook';
 import { eventGridIntake } from '../functions/event-grid';
 import { useAzurite } from './helpers/azurite';
-import { context, functionsEnv, type FunctionsEnv } from './helpers/functions';
+import { context, functionsEnv, post, type FunctionsEnv } from './helpers/functions';
 import { failedJob, ids, oneVaultEstate, RG, SUB, VAULT, vmSpec } from './helpers/harness';
 
 const azurite = useAzurite();
@@ -36,5 +37,24 @@ describe('intake edges', () => {
     expect(full).toBeUndefined();
     expect(await env.rt.ledger.failures('event-rejected')).toHaveLength(2);
     expect(env.armRequests()).toEqual([]);
+  });
+
+  it('with REMEDIATION_COOLDOWN=0 a VM-only hint is handled (not a 5xx) and its duplicates still act once', async () => {
+    env = await functionsEnv(estate(), azurite(), { mode: 'apply', cooldownMs: 0 });
+    const first = await eventGridIntake(eg('e-1', { vmId: VM }), context('eventGridIntake'));
+    expect(first).toEqual(expect.objectContaining({ outcome: 'handled' }));
+    const again = await eventGridIntake(eg('e-1', { vmId: VM }), context('eventGridIntake'));
+    expect(again).toEqual(expect.objectContaining({ outcome: 'duplicate' }));
+    const backups = env.writes().filter((w) => w.method === 'POST' && /\/backup$/i.test(w.path) && w.status === 202);
+    expect(backups).toHaveLength(1);
+    // The webhook path: a 2xx, never a 502.
+    const res = await alertWebhook(post('alerts', JSON.stringify({
+      schemaId: 'azureMonitorCommonAlertSchema',
+      data: {
+        essentials: { alertId: 'a-1', monitoringService: 'Azure Backup', monitorCondition: 'Fired' },
+        alertContext: { protectedItemId: ids.protectedItem(SUB, RG, VAULT, RG, 'vm-a'), sourceType: 'AzureVM' },
+      },
+    })), context('alertWebhook'));
+    expect(res.status).toBeLessThan(300);
   });
 });
