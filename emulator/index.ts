@@ -154,11 +154,12 @@ export async function start(opts: StartOptions = {}): Promise<Emulator> {
       if (/^\/metadata\/endpoints\/?$/i.test(path)) return runtime.metadataEndpoints(baseUrl);
       const auth = req.headers.authorization;
       const m = typeof auth === 'string' ? /^Bearer\s+(\S+)$/i.exec(auth) : null;
-      if (!m) {
-        return armError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.", {
-          'WWW-Authenticate': `Bearer authorization_uri="https://login.microsoftonline.com/${state.tenantId}", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."`,
+      // Every 401 carries the Bearer challenge (RFC 6750 §3), as ARM sends it: clients read it to re-acquire a token.
+      const unauthorized = (code: string, message: string, description: string) =>
+        armError(401, code, message, {
+          'WWW-Authenticate': `Bearer authorization_uri="https://login.microsoftonline.com/${state.tenantId}", error="invalid_token", error_description="${description}"`,
         });
-      }
+      if (!m) return unauthorized('AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.", "The authentication failed because of missing 'Authorization' header.");
       let claims = claimsCache.get(m[1]);
       if (!claims) {
         claims = decodeJwt(m[1]);
@@ -167,7 +168,12 @@ export async function start(opts: StartOptions = {}): Promise<Emulator> {
           claimsCache.set(m[1], claims);
         }
       }
-      if (!claims) return armError(401, 'InvalidAuthenticationToken', 'The access token is invalid: not a JWT.');
+      if (!claims) return unauthorized('InvalidAuthenticationToken', 'The access token is invalid: not a JWT.', 'The access token is invalid.');
+      // Token lifetimes run on real time (the token endpoint stamps them with it), not the simulated clock.
+      if (typeof claims.exp === 'number' && claims.exp * 1000 <= Date.now()) {
+        const expiry = new Date(claims.exp * 1000).toISOString();
+        return unauthorized('ExpiredAuthenticationToken', `The access token expiry UTC time '${expiry}' is earlier than current UTC time '${new Date().toISOString()}'.`, 'The access token has expired.');
+      }
       record.principal = typeof claims.oid === 'string' ? claims.oid : 'unknown';
 
       const fault = faults.match(method, path);

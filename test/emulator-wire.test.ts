@@ -1,0 +1,45 @@
+// ARM wire details the SDK clients hide: raw requests, raw status codes and headers.
+import * as https from 'node:https';
+import { start, type Emulator } from '../emulator';
+import { smallEstate, SUB } from './helpers/emulator';
+import { makeJwt } from '../emulator/jwt';
+
+const V = `/subscriptions/${SUB}/resourceGroups/rg-app/providers/Microsoft.RecoveryServices/vaults/rsv-prod`;
+
+function raw(emu: Emulator, method: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, any>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const r = https.request(`${emu.endpoint}${path}`, { method, ca: emu.ca, headers: { Authorization: `Bearer ${makeJwt({})}`, ...headers } }, (res) => {
+      let b = '';
+      res.on('data', (c) => (b += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: b }));
+    });
+    r.on('error', reject);
+    r.end();
+  });
+}
+
+describe('ARM wire fidelity (raw HTTP)', () => {
+  let emu: Emulator;
+  beforeAll(async () => {
+    emu = await start({ estate: smallEstate() });
+  });
+  afterAll(async () => {
+    await emu.stop();
+  });
+  afterEach(() => emu.faults.clear());
+
+  test('every 401 carries a Bearer WWW-Authenticate challenge: a malformed token and an expired one too', async () => {
+    const path = `/subscriptions/${SUB}?api-version=2022-12-01`;
+    const bad = await raw(emu, 'GET', path, { Authorization: 'Bearer not-a-jwt' });
+    expect(bad.status).toBe(401);
+    expect(JSON.parse(bad.body).error.code).toBe('InvalidAuthenticationToken');
+    expect(bad.headers['www-authenticate']).toMatch(/^Bearer authorization_uri="[^"]+", error="invalid_token", error_description="[^"]+"$/);
+
+    const expired = makeJwt({ nowSeconds: Math.floor(Date.now() / 1000) - 7200, lifetimeSeconds: 3600 });
+    const old = await raw(emu, 'GET', path, { Authorization: `Bearer ${expired}` });
+    expect(old.status).toBe(401);
+    expect(JSON.parse(old.body).error).toEqual({ code: 'ExpiredAuthenticationToken', message: expect.stringMatching(/^The access token expiry UTC time '.+' is earlier than current UTC time '.+'\.$/) });
+    expect(old.headers['www-authenticate']).toMatch(/^Bearer authorization_uri="[^"]+", error="invalid_token"/);
+    expect(emu.requests.all().filter((r) => r.status === 401)).toHaveLength(2);
+  });
+});
