@@ -176,6 +176,21 @@ export async function start(opts: StartOptions = {}): Promise<Emulator> {
       }
       record.principal = typeof claims.oid === 'string' ? claims.oid : 'unknown';
 
+      // ARM spends the caller's budget before the resource provider sees the call, so an injected
+      // fault (an RP failure) still costs a token and carries x-ms-ratelimit-remaining-*.
+      const budget = BUDGET[category];
+      if (budget) {
+        const sm = /^\/subscriptions\/([^/]+)/i.exec(path);
+        const taken = throttler.take(sm ? sm[1] : 'tenant', record.principal, budget);
+        headers[`x-ms-ratelimit-remaining-subscription-${budget}`] = String(taken.remaining);
+        if (!taken.allowed) {
+          record.throttled = true;
+          return armError(429, 'TooManyRequests', `The request is being throttled as the limit has been reached for operation type - ${budget === 'reads' ? 'Read' : budget === 'writes' ? 'Write' : 'Delete'}_ObservationWindow_00:05:00. For more information, see - https://aka.ms/srpthrottlinglimits`, {
+            'Retry-After': String(taken.retryAfterSeconds ?? 1),
+          });
+        }
+      }
+
       const fault = faults.match(method, path);
       if (fault) {
         record.faulted = true;
@@ -188,22 +203,11 @@ export async function start(opts: StartOptions = {}): Promise<Emulator> {
         else {
           const status = fault.status ?? 503;
           const h: Record<string, string> = {};
+          // A 429 always names its wait (ARM's throttling answer); 1 s unless the fault says otherwise.
           if (fault.retryAfterSeconds !== undefined) h['Retry-After'] = String(fault.retryAfterSeconds);
+          else if (status === 429) h['Retry-After'] = '1';
           const code = fault.errorCode ?? (status === 429 ? 'TooManyRequests' : status === 503 ? 'ServiceUnavailable' : 'InjectedFault');
           return armError(status, code, `Injected fault (${method} ${fault.path}).`, h);
-        }
-      }
-
-      const budget = BUDGET[category];
-      if (budget) {
-        const sm = /^\/subscriptions\/([^/]+)/i.exec(path);
-        const taken = throttler.take(sm ? sm[1] : 'tenant', record.principal, budget);
-        headers[`x-ms-ratelimit-remaining-subscription-${budget}`] = String(taken.remaining);
-        if (!taken.allowed) {
-          record.throttled = true;
-          return armError(429, 'TooManyRequests', `The request is being throttled as the limit has been reached for operation type - ${budget === 'reads' ? 'Read' : budget === 'writes' ? 'Write' : 'Delete'}_ObservationWindow_00:05:00. For more information, see - https://aka.ms/srpthrottlinglimits`, {
-            'Retry-After': String(taken.retryAfterSeconds ?? 1),
-          });
         }
       }
 

@@ -42,4 +42,19 @@ describe('ARM wire fidelity (raw HTTP)', () => {
     expect(old.headers['www-authenticate']).toMatch(/^Bearer authorization_uri="[^"]+", error="invalid_token"/);
     expect(emu.requests.all().filter((r) => r.status === 401)).toHaveLength(2);
   });
+
+  test('injected faults still carry x-ms-ratelimit-remaining-*; an injected 429 always carries Retry-After', async () => {
+    const path = `/subscriptions/${SUB}/resourceGroups/rg-app?api-version=2025-04-01`;
+    emu.faults.add({ method: 'GET', path: '*/resourceGroups/rg-app', status: 429, times: 1 });
+    const throttled = await raw(emu, 'GET', path);
+    expect(throttled.status).toBe(429);
+    expect(Number(throttled.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(throttled.headers['x-ms-ratelimit-remaining-subscription-reads']).toMatch(/^\d+$/);
+
+    emu.faults.add({ method: 'DELETE', path: '*/restorePointCollections/*', status: 503, retryAfterSeconds: 0, times: 1 });
+    const unavailable = await raw(emu, 'DELETE', `/subscriptions/${SUB}/resourceGroups/AzureBackupRG_westeurope_2/providers/Microsoft.Compute/restorePointCollections/AzureBackup_vm-agent_300?api-version=2024-11-01`);
+    expect(unavailable.status).toBe(503);
+    expect(unavailable.headers['retry-after']).toBe('0');
+    expect(unavailable.headers['x-ms-ratelimit-remaining-subscription-deletes']).toMatch(/^\d+$/);
+  });
 });
