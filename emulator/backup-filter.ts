@@ -32,7 +32,13 @@ export function parseFilterTime(s: string): number {
       if (ampm === 'AM' && h === 12) h = 0;
       if (ampm === 'PM' && h !== 12) h += 12;
     }
-    return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), h, Number(m[5]), Number(m[6]));
+    const [y, mo, d, mi, sec] = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[5]), Number(m[6])];
+    const t = Date.UTC(y, mo - 1, d, h, mi, sec);
+    // Date.UTC rolls impossible fields over (month 13, 30 February, minute 61): refuse them instead.
+    const back = new Date(t);
+    if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || back.getUTCHours() !== h || back.getUTCMinutes() !== mi || back.getUTCSeconds() !== sec)
+      throw new FilterError(`Invalid time '${s}': no such date or time; expected 'yyyy-MM-dd hh:mm:ss AM'.`);
+    return t;
   }
   const t = Date.parse(s);
   if (Number.isNaN(t)) throw new FilterError(`Invalid time '${s}': expected 'yyyy-MM-dd hh:mm:ss AM'.`);

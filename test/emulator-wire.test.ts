@@ -57,4 +57,18 @@ describe('ARM wire fidelity (raw HTTP)', () => {
     expect(unavailable.headers['retry-after']).toBe('0');
     expect(unavailable.headers['x-ms-ratelimit-remaining-subscription-deletes']).toMatch(/^\d+$/);
   });
+
+  test('backup-jobs $filter: an impossible date or time is a 400, never a silently shifted window', async () => {
+    for (const t of ['2026-13-45 01:00:00 AM', '2026-11-20 01:61:00 AM', '2026-11-20 01:00:60 PM', '2026-02-30 10:00:00 AM', '2026-11-20 25:00:00']) {
+      const filter = encodeURIComponent(`status eq 'Failed' and startTime eq '${t}' and endTime eq '2026-11-21 12:00:00 AM'`);
+      const res = await raw(emu, 'GET', `${V}/backupJobs?api-version=2023-06-01&$filter=${filter}`);
+      expect([t, res.status]).toEqual([t, 400]);
+      expect(JSON.parse(res.body).error.code).toBe('BMSUserErrorInvalidInput');
+    }
+    // The valid 12-hour forms still work: 12:30 AM is half past midnight, 12:00 PM is noon.
+    const ok = encodeURIComponent("startTime eq '2026-11-20 12:30:00 AM' and endTime eq '2026-11-20 12:00:00 PM'");
+    const res = await raw(emu, 'GET', `${V}/backupJobs?api-version=2023-06-01&$filter=${ok}`);
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body).value.map((j: { name: string }) => j.name)).toEqual(['5f1c3e8a-0000-4000-8000-000000000001']);
+  });
 });
