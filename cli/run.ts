@@ -162,7 +162,9 @@ export async function runCommand(mode: RunMode, flags: RunFlags, io: CliIo, clea
 
   if (askFirst) {
     const plan = await run('plan');
-    io.stdout.write(renderReport(plan, flags.output === 'json' ? 'table' : flags.output, { width }));
+    // With --output json, stdout must be the run report alone (scripts parse it): the preview goes to stderr.
+    if (flags.output === 'json') io.stderr.write(renderReport(plan, 'table', { width }));
+    else io.stdout.write(renderReport(plan, flags.output, { width }));
     const writes = proposedWrites(plan);
     if (writes === 0) {
       io.stderr.write('Nothing to apply: the plan proposes no write.\n');
