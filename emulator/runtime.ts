@@ -1,7 +1,7 @@
 // Shared machinery the route modules use: paging with absolute nextLinks, long-running operation
 // bookkeeping, and the cloud metadata document.
 import { randomUUID } from 'node:crypto';
-import type { ArmResponse } from './errors';
+import { armError, type ArmResponse } from './errors';
 import type { RouteContext } from './router';
 import type { SimulatedClock } from './clock';
 import type { EmulatorState } from './state';
@@ -45,7 +45,12 @@ export class EmulatorRuntime {
   /** One page of `items` with an absolute nextLink that carries the original query (filter, api-version). */
   page<T>(ctx: RouteContext, items: T[], serialize: (t: T) => unknown): ArmResponse {
     let skip = 0;
-    for (const [k, v] of ctx.query) if (k.toLowerCase() === '$skiptoken') skip = Number.parseInt(v, 10) || 0;
+    for (const [k, v] of ctx.query) {
+      if (k.toLowerCase() !== '$skiptoken') continue;
+      // Only tokens this emulator issued (a decimal offset); anything else would page from a guess.
+      if (!/^\d{1,9}$/.test(v)) return armError(400, 'InvalidSkipToken', `The $skiptoken '${v}' is not one this service issued; follow nextLink as returned.`);
+      skip = Number(v);
+    }
     const slice = items.slice(skip, skip + this.pageSize);
     const body: { value: unknown[]; nextLink?: string } = { value: slice.map(serialize) };
     if (skip + this.pageSize < items.length) {

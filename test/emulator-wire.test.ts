@@ -71,4 +71,21 @@ describe('ARM wire fidelity (raw HTTP)', () => {
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body).value.map((j: { name: string }) => j.name)).toEqual(['5f1c3e8a-0000-4000-8000-000000000001']);
   });
+
+  test('a skip token that is not one the service issued is a 400, not another page', async () => {
+    for (const token of ['-1', 'abc', '1e3']) {
+      const res = await raw(emu, 'GET', `/subscriptions/${SUB}/resourcegroups?api-version=2025-04-01&$skiptoken=${token}`);
+      expect([token, res.status]).toEqual([token, 400]);
+    }
+    emu.setPageSize(1);
+    try {
+      const first = JSON.parse((await raw(emu, 'GET', `/subscriptions/${SUB}/resourcegroups?api-version=2025-04-01`)).body);
+      const next = new URL(first.nextLink);
+      const second = await raw(emu, 'GET', `${next.pathname}${next.search}`);
+      expect(second.status).toBe(200);
+      expect(JSON.parse(second.body).value).toHaveLength(1);
+    } finally {
+      emu.setPageSize(200);
+    }
+  });
 });
