@@ -5,7 +5,7 @@
 import { DefaultAzureCredential } from '@azure/identity';
 import type { TokenCredential } from '@azure/core-auth';
 import { createArmContext, type ArmContext } from './arm/clients';
-import { loadSettings, type Settings } from './config';
+import { ConfigError, loadSettings, type Settings } from './config';
 import { createLedger, storageFromEnv, type Ledger } from './ledger';
 import { createLogger, streamSink, type Logger } from './log';
 import { createWorkQueue, type WorkQueue } from './storage/queue';
@@ -27,9 +27,15 @@ let current: Promise<Runtime> | undefined;
 /** Builds the runtime from app settings. Throws ConfigError (every bad setting named) on a bad deployment. */
 export async function runtimeFromEnv(env: Record<string, string | undefined> = process.env): Promise<Runtime> {
   const settings = loadSettings(env);
-  const storage = storageFromEnv(env);
+  // Storage settings are configuration too: a bad one is reported as such (not as an Azure failure).
+  let storage;
+  try {
+    storage = storageFromEnv(env);
+  } catch (e) {
+    throw new ConfigError([(e as Error).message]);
+  }
   if (!storage) {
-    throw new Error('No storage configured: set AzureWebJobsStorage (connection string) or AzureWebJobsStorage__accountName (identity-based)');
+    throw new ConfigError(['No storage configured: set AzureWebJobsStorage (connection string) or AzureWebJobsStorage__accountName (identity-based)']);
   }
   const clientId = env.AZURE_CLIENT_ID?.trim() || undefined;
   const credential: TokenCredential = new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
