@@ -177,7 +177,7 @@ describe('delete-restore-point-collection', () => {
     const it = item('rp1', 'UserErrorRpCollectionLimitReached', [a1, a2]);
     emu.requests.reset();
     expect(await ACTIONS[a1.kind].preconditions(arm, a1, ctx(it))).toEqual({ ok: true });
-    // Every fact re-read once: each of the VM's collections (with its points), the list that finds them, locks, opt-out tags.
+    // Every fact re-read once: each of the VM's collections (with its points), the list that finds them, locks, opt-out tags, backups running.
     const expand = (q: { query: string }) => (/expand=restorePoints/i.test(decodeURIComponent(q.query)) ? ' (with points)' : '');
     expect(emu.requests.all().filter((q) => q.category === 'read').map((q) => `${q.method} ${q.path}${expand(q)}`).sort()).toEqual([
       `GET ${rpcId('AzureBackup_rp1')} (with points)`,
@@ -187,6 +187,7 @@ describe('delete-restore-point-collection', () => {
       `GET /subscriptions/${S}/resourceGroups/${RPC_RG}/providers/Microsoft.Authorization/locks`,
       `GET ${vmId('rp1')}`,
       `GET /subscriptions/${S}/resourcegroups/rg-app`,
+      `GET ${VAULT}/backupJobs`,
     ].sort());
     await ACTIONS[a1.kind].apply(arm, a1, ctx(it));
     a1.status = 'applied';

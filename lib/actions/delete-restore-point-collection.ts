@@ -6,7 +6,7 @@ import { parseRestorePointCollectionId, parseVmId, sameId } from '../arm/ids';
 import { isBackupCollectionName, RESTORE_POINT_LIMIT } from '../plan';
 import type { PlannedAction } from '../types';
 import type { ActionContext, ActionModule, PreconditionResult } from './index';
-import { freshLocksCovering, freshOptOut, orMissing } from './fresh';
+import { freshLocksCovering, freshOptOut, noBackupRunning, orMissing } from './fresh';
 
 /** Points in this VM's collections that earlier actions of the same plan already deleted. */
 function pointsDeletedEarlier(ctx: ActionContext, action: PlannedAction): number {
@@ -60,6 +60,9 @@ export const deleteRestorePointCollection: ActionModule = {
     }
     const optOut = await freshOptOut(arm, vm.id);
     if (optOut) return { ok: false, reason: optOut, findingKind: 'opted-out' };
+    // A backup that started after planning adds its restore point to the VM's collection.
+    const refused = await noBackupRunning(arm, ctx);
+    if (refused) return refused;
     return { ok: true };
   },
 

@@ -1,6 +1,8 @@
 // Fresh (uncached) reads shared by the action preconditions.
 import type { ArmContext } from '../arm/clients';
-import { parseVmId } from '../arm/ids';
+import { parseProtectedItemId, parseVaultId, parseVmId, vmOfContainerName } from '../arm/ids';
+import { formatJobFilterTime } from '../discover/jobs';
+import type { PlanItem } from '../types';
 import { OPT_OUT_TAG } from '../plan';
 import { locksCovering } from '../diagnose';
 import type { LockRef } from '../diagnose';
@@ -51,4 +53,46 @@ export async function freshLocksCovering(arm: ArmContext, subscriptionId: string
   for await (const l of client.listAtSubscriptionLevel({ filter: 'atScope()' })) if (l.id) raw.push({ id: l.id, name: l.name ?? '', level: l.level, notes: l.notes });
   for await (const l of client.listAtResourceGroupLevel(resourceGroup)) if (l.id) raw.push({ id: l.id, name: l.name ?? '', level: l.level, notes: l.notes });
   return locksCovering(resourceId, raw);
+}
+
+/**
+ * A backup of the VM running in its vault now (InProgress in the last 7 days), read now: its job name,
+ * or undefined. The vault is the one of the plan's protected item.
+ */
+export async function freshBackupInProgress(arm: ArmContext, vault: { subscriptionId: string; resourceGroup: string; name: string }, vm: { resourceGroup: string; name: string }, now: Date): Promise<string | undefined> {
+  const since = new Date(now.getTime() - 7 * 86_400_000);
+  const filter = `operation eq 'Backup' and backupManagementType eq 'AzureIaasVM' and status eq 'InProgress' and startTime eq '${formatJobFilterTime(since)}' and endTime eq '${formatJobFilterTime(now)}'`;
+  const mine = `${vm.resourceGroup};${vm.name}`.toLowerCase();
+  for await (const j of arm.backup(vault.subscriptionId).backupJobs.list(vault.name, vault.resourceGroup, { filter })) {
+    const p = j.properties as { status?: string; containerName?: string } | undefined;
+    const ref = p?.containerName ? vmOfContainerName(p.containerName) : undefined;
+    if ((p?.status ?? '').toLowerCase() === 'inprogress' && ref && `${ref.resourceGroup};${ref.name}`.toLowerCase() === mine) return j.name ?? j.id ?? 'unknown';
+  }
+  return undefined;
+}
+
+/** The vault of the plan item's protected item (else its vaultId); undefined when neither parses. */
+export function vaultOfItem(item: PlanItem): { subscriptionId: string; resourceGroup: string; name: string } | undefined {
+  try {
+    if (item.protectedItemId) return parseProtectedItemId(item.protectedItemId).vault;
+  } catch {
+    // fall through to vaultId
+  }
+  try {
+    return item.vaultId ? parseVaultId(item.vaultId) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The planner writes nothing while a backup of the item runs; the deletes re-check it just before
+ * writing (a scheduled backup may have started since the plan). Undefined when no backup runs.
+ */
+export async function noBackupRunning(arm: ArmContext, ctx: { item: PlanItem; now: Date }): Promise<{ ok: false; reason: string; findingKind: 'backup-in-progress' | 'ambiguous-target' } | undefined> {
+  const vault = vaultOfItem(ctx.item);
+  if (!vault) return { ok: false, reason: 'the plan names no vault whose running backups could be checked', findingKind: 'ambiguous-target' };
+  const vm = parseVmId(ctx.item.vmId);
+  const running = await freshBackupInProgress(arm, vault, vm, ctx.now);
+  return running ? { ok: false, reason: `backup job ${running} of this VM started after planning and is in progress`, findingKind: 'backup-in-progress' } : undefined;
 }

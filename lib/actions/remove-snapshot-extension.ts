@@ -5,7 +5,7 @@ import { parseExtensionId, sameId } from '../arm/ids';
 import { isExtensionReloadCode, SNAPSHOT_PUBLISHER, SNAPSHOT_TYPES } from '../plan';
 import type { PlannedAction } from '../types';
 import type { ActionContext, ActionModule, PreconditionResult } from './index';
-import { freshLocksCovering, freshOptOut, orMissing } from './fresh';
+import { freshLocksCovering, freshOptOut, noBackupRunning, orMissing } from './fresh';
 
 export const removeSnapshotExtension: ActionModule = {
   kind: 'remove-snapshot-extension',
@@ -47,6 +47,9 @@ export const removeSnapshotExtension: ActionModule = {
     // The VM was read just above (same check, same instant): only its resource group is read again.
     const optOut = await freshOptOut(arm, ctx.item.vmId, vm);
     if (optOut) return { ok: false, reason: optOut, findingKind: 'opted-out' };
+    // A backup that started after planning is taking its snapshot through this extension.
+    const refused = await noBackupRunning(arm, ctx);
+    if (refused) return refused;
     return { ok: true };
   },
 

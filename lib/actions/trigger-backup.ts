@@ -1,11 +1,10 @@
 // trigger-backup: Backup Now on the VM's protected item, with a bounded retention, never while another
 // backup of the item runs. Follows the operation until it names the backup job.
 import type { ArmContext } from '../arm/clients';
-import { parseProtectedItemId, sameId, vmOfContainerName } from '../arm/ids';
-import { formatJobFilterTime } from '../discover/jobs';
+import { parseProtectedItemId, sameId } from '../arm/ids';
 import type { PlannedAction } from '../types';
 import type { ActionContext, ActionModule, PreconditionResult } from './index';
-import { freshOptOut, orMissing } from './fresh';
+import { freshBackupInProgress, freshOptOut, orMissing } from './fresh';
 
 const FABRIC = 'Azure';
 
@@ -39,16 +38,8 @@ export const triggerBackup: ActionModule = {
     if (!sameId(src, ctx.item.vmId)) {
       return { ok: false, reason: `protected item ${ref.itemName} now protects ${src || '(unknown)'}, not ${ctx.item.vmId}`, findingKind: 'ambiguous-target' };
     }
-    const since = new Date(ctx.now.getTime() - 7 * 86_400_000);
-    const filter = `operation eq 'Backup' and backupManagementType eq 'AzureIaasVM' and status eq 'InProgress' and startTime eq '${formatJobFilterTime(since)}' and endTime eq '${formatJobFilterTime(ctx.now)}'`;
-    const mine = `${ref.vm.resourceGroup};${ref.vm.name}`.toLowerCase();
-    for await (const j of backup.backupJobs.list(ref.vault.name, ref.vault.resourceGroup, { filter })) {
-      const p = j.properties as { status?: string; containerName?: string } | undefined;
-      const vm = p?.containerName ? vmOfContainerName(p.containerName) : undefined;
-      if ((p?.status ?? '').toLowerCase() === 'inprogress' && vm && `${vm.resourceGroup};${vm.name}`.toLowerCase() === mine) {
-        return { ok: false, reason: `backup job ${j.name ?? j.id} of this item is already in progress`, findingKind: 'backup-in-progress' };
-      }
-    }
+    const running = await freshBackupInProgress(arm, ref.vault, ref.vm, ctx.now);
+    if (running) return { ok: false, reason: `backup job ${running} of this item is already in progress`, findingKind: 'backup-in-progress' };
     const optOut = await freshOptOut(arm, ctx.item.vmId);
     if (optOut) return { ok: false, reason: optOut, findingKind: 'opted-out' };
     return { ok: true };

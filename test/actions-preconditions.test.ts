@@ -1,0 +1,92 @@
+// Write preconditions that the planner enforces must hold again at write time (fresh reads):
+// a backup that started after planning stops the extension and collection deletes, and a
+// collection that was already gone frees no points for the next collection of the same plan.
+import type { Emulator } from '../emulator';
+import { startWithArm } from './helpers/emulator';
+import type { ArmContext } from '../lib/arm/clients';
+import { ACTIONS, type ActionContext } from '../lib/actions';
+import type { PlanItem, PlannedAction } from '../lib/types';
+
+const S = '55555555-5555-4555-8555-555555555555';
+const NOW = new Date('2026-11-20T06:00:00Z');
+const vmId = (name: string) => `/subscriptions/${S}/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/${name}`;
+const VAULT = `/subscriptions/${S}/resourceGroups/rg-app/providers/Microsoft.RecoveryServices/vaults/rsv`;
+const RPC_RG = 'AzureBackupRG_westeurope_1';
+const rpcId = (name: string) => `/subscriptions/${S}/resourceGroups/${RPC_RG}/providers/Microsoft.Compute/restorePointCollections/${name}`;
+const itemId = (name: string) => `${VAULT}/backupFabrics/Azure/protectionContainers/IaasVMContainer;iaasvmcontainerv2;rg-app;${name}/protectedItems/VM;iaasvmcontainerv2;rg-app;${name}`;
+const extId = (vm: string) => `${vmId(vm)}/extensions/VMSnapshot`;
+
+const VMS = ['run1', 'run2', 'gone1'];
+const vm = (name: string) => ({
+  name, os: 'Windows', powerState: 'running', provisioningState: 'Succeeded', agent: { status: 'Ready', version: '2.7.41491.1102' },
+  tags: {}, locks: [], extensions: [{ name: 'VMSnapshot', publisher: 'Microsoft.Azure.RecoveryServices', type: 'VMSnapshot', provisioningState: 'Failed' }],
+});
+
+function estate() {
+  return {
+    now: NOW.toISOString(),
+    subscriptions: [{
+      id: S, displayName: 'pre', locks: [],
+      resourceGroups: [
+        {
+          name: 'rg-app', location: 'westeurope', tags: {}, locks: [],
+          virtualMachines: VMS.map(vm),
+          restorePointCollections: [],
+          vaults: [{
+            name: 'rsv',
+            protectedItems: VMS.map((v) => ({ vmId: vmId(v), policy: 'DefaultPolicy' })),
+            jobs: [
+              // Scheduled backups that started after the plan was made.
+              { name: '00000000-0000-4000-8000-0000000000a1', vmId: vmId('run1'), operation: 'Backup', status: 'InProgress', startTime: '2026-11-20T05:55:00Z' },
+              { name: '00000000-0000-4000-8000-0000000000a2', vmId: vmId('run2'), operation: 'Backup', status: 'InProgress', startTime: '2026-11-20T05:55:00Z' },
+            ],
+          }],
+        },
+        {
+          name: RPC_RG, location: 'westeurope', tags: {}, locks: [],
+          virtualMachines: [],
+          restorePointCollections: [
+            { name: 'AzureBackup_run2', sourceVmId: vmId('run2'), restorePoints: 18, locks: [] },
+            { name: 'AzureBackup_gone1_2', sourceVmId: vmId('gone1'), restorePoints: 8, locks: [] },
+          ],
+          vaults: [],
+        },
+      ],
+    }],
+    simulation: { latencyMs: 0, throttling: 'off', backupDurationSeconds: 60, faults: [] },
+  };
+}
+
+let emu: Emulator;
+let arm: ArmContext;
+
+beforeAll(async () => {
+  ({ emu, arm } = await startWithArm(estate()));
+});
+afterAll(() => emu?.stop());
+
+const rg = (name: string) => emu.state.estate.subscriptions[0].resourceGroups.find((r) => r.name === name)!;
+const collections = () => rg(RPC_RG).restorePointCollections.map((c) => c.name).sort();
+const item = (v: string, code: string, actions: PlannedAction[]): PlanItem => ({
+  vmId: vmId(v), jobId: `${VAULT}/backupJobs/failed-${v}`, vaultId: VAULT, protectedItemId: itemId(v),
+  failure: { code, signals: [] }, actions, findings: [],
+});
+const action = (kind: PlannedAction['kind'], target: string, evidence: Record<string, unknown> = {}): PlannedAction =>
+  ACTIONS[kind].describe({ target, reason: 'test', evidence });
+const ctx = (it: PlanItem): ActionContext => ({ item: it, settings: { backupRetentionDays: 30 }, now: NOW, operationTimeoutMs: 5000 });
+
+describe('a backup of the item started after planning', () => {
+  it('remove-snapshot-extension refuses: the running backup needs the extension', async () => {
+    const a = action('remove-snapshot-extension', extId('run1'));
+    const r = await ACTIONS[a.kind].preconditions(arm, a, ctx(item('run1', 'ExtensionOperationFailed', [a])));
+    expect(r).toMatchObject({ ok: false, findingKind: 'backup-in-progress' });
+    expect(emu.requests.writes()).toEqual([]);
+  });
+
+  it('delete-restore-point-collection refuses: the running backup writes into the collection', async () => {
+    const a = action('delete-restore-point-collection', rpcId('AzureBackup_run2'), { collection: { pointCount: 18 } });
+    const r = await ACTIONS[a.kind].preconditions(arm, a, ctx(item('run2', 'UserErrorRpCollectionLimitReached', [a])));
+    expect(r).toMatchObject({ ok: false, findingKind: 'backup-in-progress' });
+    expect(collections()).toContain('AzureBackup_run2');
+  });
+});
