@@ -88,4 +88,13 @@ describe('ARM wire fidelity (raw HTTP)', () => {
       emu.setPageSize(200);
     }
   });
+  test('DELETE under a resource group that does not exist is 404 ResourceGroupNotFound; an absent resource in an existing group is 204', async () => {
+    const C = `/subscriptions/${SUB}/resourceGroups/no-such-rg/providers/Microsoft.Compute/restorePointCollections/AzureBackup_x_1`;
+    for (const path of [C, `${C}/restorePoints/rp-1`]) {
+      const res = await raw(emu, 'DELETE', `${path}?api-version=2024-11-01`);
+      expect([path, res.status, JSON.parse(res.body).error.code]).toEqual([path, 404, 'ResourceGroupNotFound']);
+    }
+    const absent = await raw(emu, 'DELETE', `/subscriptions/${SUB}/resourceGroups/rg-app/providers/Microsoft.Compute/restorePointCollections/AzureBackup_x_1?api-version=2024-11-01`);
+    expect(absent.status).toBe(204);
+  });
 });

@@ -43,6 +43,12 @@ export function registerComputeRoutes(router: Router, rt: EmulatorRuntime): void
     return notFound('Microsoft.Compute/restorePointCollections', ctx.params.collectionName, ctx.params.resourceGroupName);
   };
   const isResponse = (x: unknown): x is ArmResponse => typeof (x as ArmResponse).status === 'number';
+  // ARM answers any request under a missing resource group with 404, a DELETE too; only an absent
+  // resource in an existing group is the idempotent 204.
+  const rgMissing = (ctx: RouteContext): ArmResponse | undefined =>
+    ctx.state.resourceGroup(ctx.params.subscriptionId, ctx.params.resourceGroupName)
+      ? undefined
+      : armError(404, 'ResourceGroupNotFound', `Resource group '${ctx.params.resourceGroupName}' could not be found.`);
 
   // ---- virtual machines
   router.add('GET', `${RG}/virtualMachines`, (ctx) => {
@@ -125,7 +131,7 @@ export function registerComputeRoutes(router: Router, rt: EmulatorRuntime): void
   });
   router.add('DELETE', `${RG}/restorePointCollections/{collectionName}`, (ctx) => {
     const e = ctx.state.rpc(ctx.params.subscriptionId, ctx.params.resourceGroupName, ctx.params.collectionName);
-    if (!e) return { status: 204 };
+    if (!e) return rgMissing(ctx) ?? { status: 204 };
     const locked = blockingScopes(ctx.state, e.id, 'delete');
     if (locked.length) return scopeLocked(e.id, 'delete', locked);
     const op = rt.startOperation(() => ctx.state.removeRpc(e));
@@ -141,7 +147,7 @@ export function registerComputeRoutes(router: Router, rt: EmulatorRuntime): void
   router.add('DELETE', `${RG}/restorePointCollections/{collectionName}/restorePoints/{restorePointName}`, (ctx) => {
     const e = ctx.state.rpc(ctx.params.subscriptionId, ctx.params.resourceGroupName, ctx.params.collectionName);
     const rp = e?.rpc.restorePoints.find((p) => p.name.toLowerCase() === ctx.params.restorePointName.toLowerCase());
-    if (!e || !rp) return { status: 204 };
+    if (!e || !rp) return rgMissing(ctx) ?? { status: 204 };
     const target = `${e.id}/restorePoints/${rp.name}`;
     const locked = blockingScopes(ctx.state, target, 'delete');
     if (locked.length) return scopeLocked(target, 'delete', locked);
