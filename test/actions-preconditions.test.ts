@@ -90,3 +90,20 @@ describe('a backup of the item started after planning', () => {
     expect(collections()).toContain('AzureBackup_run2');
   });
 });
+
+describe('a planned collection that was already gone', () => {
+  it('frees no points: the next collection of the plan is refused when the VM is under the limit', async () => {
+    // Planned on 10 + 8 = 18 points; AzureBackup_gone1 vanished before the write (Azure pruned it).
+    // ARM answers a DELETE of an absent resource with 204, so apply alone cannot tell it freed nothing.
+    const a1 = action('delete-restore-point-collection', rpcId('AzureBackup_gone1'), { collection: { pointCount: 10 } });
+    const a2 = action('delete-restore-point-collection', rpcId('AzureBackup_gone1_2'), { collection: { pointCount: 8 } });
+    const it = item('gone1', 'UserErrorRpCollectionLimitReached', [a1, a2]);
+    expect(await ACTIONS[a1.kind].preconditions(arm, a1, ctx(it))).toEqual({ ok: true, note: 'already-absent' });
+    a1.result = await ACTIONS[a1.kind].apply(arm, a1, ctx(it));
+    a1.status = 'applied';
+    // The VM holds 8 points: not at the limit, and this plan freed none.
+    const r = await ACTIONS[a2.kind].preconditions(arm, a2, ctx(it));
+    expect(r).toMatchObject({ ok: false, findingKind: 'precondition-changed' });
+    expect(collections()).toContain('AzureBackup_gone1_2');
+  });
+});

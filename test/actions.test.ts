@@ -159,7 +159,7 @@ describe('delete-restore-point-collection', () => {
     const it = item('web1', 'UserErrorRpCollectionLimitReached', [a]);
     expect(await ACTIONS[a.kind].preconditions(arm, a, ctx(it))).toEqual({ ok: true });
     emu.requests.reset();
-    expect(await ACTIONS[a.kind].apply(arm, a, ctx(it))).toEqual({ outcome: 'deleted', target: rpcId('AzureBackup_web1_1') });
+    expect(await ACTIONS[a.kind].apply(arm, a, ctx(it))).toEqual({ outcome: 'deleted', target: rpcId('AzureBackup_web1_1'), pointsFreed: 18 });
     expect(writes()).toEqual([`DELETE ${rpcId('AzureBackup_web1_1')}`]);
     expect(collections()).toEqual(['AzureBackup_rp1', 'AzureBackup_rp1_2', 'AzureBackup_rp2', 'AzureBackup_rp3', 'AzureBackup_web10']);
   });

@@ -8,11 +8,24 @@ import type { PlannedAction } from '../types';
 import type { ActionContext, ActionModule, PreconditionResult } from './index';
 import { freshLocksCovering, freshOptOut, noBackupRunning, orMissing } from './fresh';
 
+/**
+ * Points each collection held when its precondition re-read it just before the DELETE (0 when it
+ * was already gone). ARM answers a DELETE of an absent collection with 204 like a real delete, so
+ * this, not the plan's count, is what the write freed.
+ */
+const pointsAtWrite = new WeakMap<PlannedAction, number>();
+
 /** Points in this VM's collections that earlier actions of the same plan already deleted. */
 function pointsDeletedEarlier(ctx: ActionContext, action: PlannedAction): number {
   let n = 0;
   for (const a of ctx.item.actions) {
     if (a === action || a.kind !== 'delete-restore-point-collection' || a.status !== 'applied') continue;
+    const freed = (a.result as { pointsFreed?: unknown } | undefined)?.pointsFreed;
+    if (typeof freed === 'number') {
+      n += freed;
+      continue;
+    }
+    if ((a.result as { outcome?: unknown } | undefined)?.outcome === 'already-absent') continue;
     const col = (a.evidence as { collection?: { pointCount?: number } }).collection;
     n += col?.pointCount ?? 0;
   }
@@ -33,7 +46,11 @@ export const deleteRestorePointCollection: ActionModule = {
     const compute = arm.compute(rpc.subscriptionId);
     // With its points: the limit check below counts them without reading the collection again.
     const current = await orMissing(() => compute.restorePointCollections.get(rpc.resourceGroup, rpc.name, { expand: 'restorePoints' }));
-    if (!current) return { ok: true, note: 'already-absent' };
+    if (!current) {
+      pointsAtWrite.set(action, 0);
+      return { ok: true, note: 'already-absent' };
+    }
+    pointsAtWrite.delete(action);
     const source = current.source?.id ?? '';
     if (!sameId(source, vm.id)) {
       return { ok: false, reason: `collection ${rpc.name} now has source ${source || '(none)'}, not ${vm.id}`, findingKind: 'precondition-changed' };
@@ -63,17 +80,20 @@ export const deleteRestorePointCollection: ActionModule = {
     // A backup that started after planning adds its restore point to the VM's collection.
     const refused = await noBackupRunning(arm, ctx);
     if (refused) return refused;
+    pointsAtWrite.set(action, current.restorePoints?.length ?? 0);
     return { ok: true };
   },
 
   async apply(arm: ArmContext, action: PlannedAction): Promise<Record<string, unknown>> {
     const rpc = parseRestorePointCollectionId(action.target);
+    const freed = pointsAtWrite.get(action);
+    const pointsFreed = freed === undefined ? {} : { pointsFreed: freed };
     try {
       await arm.compute(rpc.subscriptionId).restorePointCollections.delete(rpc.resourceGroup, rpc.name, { updateIntervalInMs: arm.lroPollIntervalMs });
     } catch (e) {
-      if ((e as { statusCode?: number }).statusCode === 404) return { outcome: 'already-absent', target: rpc.id };
+      if ((e as { statusCode?: number }).statusCode === 404) return { outcome: 'already-absent', target: rpc.id, pointsFreed: 0 };
       throw e;
     }
-    return { outcome: 'deleted', target: rpc.id };
+    return { outcome: freed === 0 ? 'already-absent' : 'deleted', target: rpc.id, ...pointsFreed };
   },
 };
