@@ -17,6 +17,7 @@ const MAX_SIGNAL_VALUE = 500;
 // from matching inside `ExtensionOperationFailedForManagedDisks`.
 const TOKEN = /[A-Za-z][A-Za-z0-9_]*/g;
 const NUMERIC = /^\s*\d{1,12}\s*$/;
+const CODE_LIKE = /^[A-Za-z][A-Za-z0-9_]*$/;
 
 interface Evidence {
   signal: Signal;
@@ -146,11 +147,14 @@ export function classify(job: JobLike): Classification {
   const { fields, numbers } = textFields(job ?? {});
   const evidence: Evidence[] = [];
   const unmatched: Signal[] = [];
+  // Codes the service reported that the catalogue does not know: an error of the job is not understood.
+  const unknownCodes: string[] = [];
 
   for (const field of fields) {
     const symbolic = symbolicEvidence(field);
     const messages = field.messages ? messageEvidence(field) : [];
     evidence.push(...symbolic, ...messages);
+    if (field.source === 'errorCode' && symbolic.length === 0 && CODE_LIKE.test(field.value.trim())) unknownCodes.push(field.value.trim());
     if (symbolic.length === 0 && messages.length === 0 && field.source !== 'tasksList' && field.source !== 'propertyBag') {
       unmatched.push({ source: field.source, value: clip(field.value) });
     }
@@ -164,6 +168,9 @@ export function classify(job: JobLike): Classification {
   evidence.sort((a, b) => a.rank - b.rank);
   const signals = [...evidence.map((e) => e.signal), ...unmatched];
   if (evidence.length === 0) return unclassified(signals);
+  if (unknownCodes.length > 0) {
+    return unclassified(signals, [...new Set([...evidence.map((e) => e.entries[0].code), ...unknownCodes])]);
+  }
 
   // The code must be consistent with every matched signal.
   let agreed = evidence[0].entries;

@@ -182,6 +182,15 @@ describe('conflicts and absence', () => {
     }
   });
 
+  test('an unknown error code beside a known one is Unclassified: one of the job\'s errors is not understood', () => {
+    const c = classify({ errorDetails: [{ errorCode: 'ExtensionOperationFailed' }, { errorCode: 'UserErrorSomethingNew', errorString: 'Something new went wrong' }] });
+    expect(c.code).toBe(UNCLASSIFIED);
+    expect(c.automation).toBe('report-only');
+    expect(c.signals).toContainEqual({ source: 'errorCode', value: 'UserErrorSomethingNew' });
+    // The same in one detail: the service's own code is unknown even though the message is a known one.
+    expect(classify(detail({ errorCode: 'UserErrorSomethingNew', errorString: 'VMSnapshot extension operation failed' })).code).toBe(UNCLASSIFIED);
+  });
+
   test('unknown code UserErrorSomethingNew is Unclassified and kept as evidence', () => {
     expect(classify(detail({ errorCode: 'UserErrorSomethingNew' }))).toEqual({
       code: UNCLASSIFIED,
