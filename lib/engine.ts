@@ -167,8 +167,18 @@ export async function runRemediation(opts: RunOptions): Promise<RunReport> {
       });
 
     let done = 0;
+    // Items of one VM (failed jobs in two vaults) run one after the other, never at once: the lease
+    // is per run, so it does not keep them apart, and the later one must plan on the facts the
+    // earlier one left (it then meets the cooldown).
+    const lastOfVm = new Map<string, Promise<unknown>>();
+    const oneVmAtATime = <T>(vmId: string, task: () => Promise<T>): Promise<T> => {
+      const key = vmId.toLowerCase();
+      const next = (lastOfVm.get(key) ?? Promise.resolve()).catch(() => undefined).then(task);
+      lastOfVm.set(key, next);
+      return next;
+    };
     const work = candidates.map((candidate) =>
-      limit(async (): Promise<PlanItem> => {
+      oneVmAtATime(candidate.vmId, () => limit(async (): Promise<PlanItem> => {
         const item = await planCandidate(candidate, { arm, settings, diagnoser, log, now: startedAt });
         if (mode === 'apply') {
           await executeItem(item, {
@@ -192,7 +202,7 @@ export async function runRemediation(opts: RunOptions): Promise<RunReport> {
         done += 1;
         if (done % 25 === 0 || done === candidates.length) progress(`${done}/${candidates.length} item(s) done`);
         return item;
-      }),
+      })),
     );
     items.push(...(await Promise.all(work)));
 
