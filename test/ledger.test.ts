@@ -344,6 +344,20 @@ describe('kill switch', () => {
     await b.setKillSwitch(false, 'oncall@example.com');
     expect(await a.killSwitch()).toBe(false);
   });
+
+  test('a control row written by hand (Storage Explorer, az storage entity: strings) stops writes; only an explicit off is off', async () => {
+    const l = await ledger();
+    const control = TableClient.fromConnectionString(azurite().connectionString, l.tables.control, { allowInsecureConnection: true });
+    const byHand = (on: unknown) => control.upsertEntity({ partitionKey: 'control', rowKey: 'killSwitch', ...(on === undefined ? {} : { on }) }, 'Replace');
+    for (const on of ['true', 'True', ' TRUE ', 1, 'on', 'yes', 'ture', undefined]) {
+      await byHand(on);
+      expect([on, await l.killSwitch()]).toEqual([on, true]);
+    }
+    for (const on of [false, 'false', 'False', 0, '0', 'off', 'no']) {
+      await byHand(on);
+      expect([on, await l.killSwitch()]).toEqual([on, false]);
+    }
+  });
 });
 
 describe('event claims', () => {

@@ -455,7 +455,7 @@ class TableLedger implements Ledger {
     const res = await this.attempt('read kill switch', 'control', 'control', 'killSwitch', [404], () =>
       this.clients.control.getEntity<Record<string, unknown>>('control', 'killSwitch'),
     );
-    return res.ok && res.value.on === true;
+    return res.ok && !explicitlyOff(res.value.on);
   }
 
   async setKillSwitch(on: boolean, by: string): Promise<void> {
@@ -546,4 +546,13 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
   const ledger = new TableLedger(opts);
   await ledger.init();
   return ledger;
+}
+
+/**
+ * The kill switch fails safe: a control row stops writes unless it says off in so many words. Rows
+ * written by hand (Storage Explorer, `az storage entity insert`) carry strings, not booleans.
+ */
+function explicitlyOff(on: unknown): boolean {
+  if (on === false || on === 0) return true;
+  return typeof on === 'string' && ['false', '0', 'off', 'no'].includes(on.trim().toLowerCase());
 }
