@@ -146,6 +146,16 @@ export async function executeItem(item: PlanItem, ctx: ExecuteContext): Promise<
   let attemptRecorded = false;
   let attemptOutcome = 'failed';
   try {
+    // Judged again under the lease: another run may have made its attempt on this VM between the
+    // check above and the lease (it held the lease then), and its cooldown applies to this run.
+    const underLease = await attemptsFinding(ctx.ledger, item.vmId, ctx.now(), ctx.settings);
+    if (underLease) {
+      if (underLease.escalate) item.verification = { outcome: 'escalated', failureCode: item.failure.code };
+      item.findings.push(underLease.finding);
+      skipRest(item.actions, 0, `not run: ${underLease.finding.message}`);
+      log.warn(`guardrail: ${underLease.finding.message}`, { finding: underLease.finding.kind });
+      return item;
+    }
     const actions = item.actions;
     for (let i = 0; i < actions.length; i++) {
       const action = actions[i];
