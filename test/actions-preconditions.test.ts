@@ -16,7 +16,7 @@ const rpcId = (name: string) => `/subscriptions/${S}/resourceGroups/${RPC_RG}/pr
 const itemId = (name: string) => `${VAULT}/backupFabrics/Azure/protectionContainers/IaasVMContainer;iaasvmcontainerv2;rg-app;${name}/protectedItems/VM;iaasvmcontainerv2;rg-app;${name}`;
 const extId = (vm: string) => `${vmId(vm)}/extensions/VMSnapshot`;
 
-const VMS = ['run1', 'run2', 'gone1'];
+const VMS = ['run1', 'run2', 'gone1', 'gone2'];
 const vm = (name: string) => ({
   name, os: 'Windows', powerState: 'running', provisioningState: 'Succeeded', agent: { status: 'Ready', version: '2.7.41491.1102' },
   tags: {}, locks: [], extensions: [{ name: 'VMSnapshot', publisher: 'Microsoft.Azure.RecoveryServices', type: 'VMSnapshot', provisioningState: 'Failed' }],
@@ -105,5 +105,24 @@ describe('a planned collection that was already gone', () => {
     const r = await ACTIONS[a2.kind].preconditions(arm, a2, ctx(it));
     expect(r).toMatchObject({ ok: false, findingKind: 'precondition-changed' });
     expect(collections()).toContain('AzureBackup_gone1_2');
+  });
+});
+
+describe('a planned delete whose target is already gone', () => {
+  it('sends no DELETE at all (the VM may be opted out or locked by now; nothing is left to fix)', async () => {
+    const spec = rg('rg-app').virtualMachines.find((v) => v.name === 'gone2')!;
+    spec.extensions.splice(0);
+    spec.tags = { 'backup-remediation': 'off' };
+    const a = action('remove-snapshot-extension', extId('gone2'));
+    const it = item('gone2', 'ExtensionOperationFailed', [a]);
+    expect(await ACTIONS[a.kind].preconditions(arm, a, ctx(it))).toEqual({ ok: true, note: 'already-absent' });
+    emu.requests.reset();
+    expect(await ACTIONS[a.kind].apply(arm, a, ctx(it))).toMatchObject({ outcome: 'already-absent' });
+    const c = action('delete-restore-point-collection', rpcId('AzureBackup_gone2'), { collection: { pointCount: 18 } });
+    const ci = item('gone2', 'UserErrorRpCollectionLimitReached', [c]);
+    expect(await ACTIONS[c.kind].preconditions(arm, c, ctx(ci))).toEqual({ ok: true, note: 'already-absent' });
+    emu.requests.reset();
+    expect(await ACTIONS[c.kind].apply(arm, c, ctx(ci))).toMatchObject({ outcome: 'already-absent', pointsFreed: 0 });
+    expect(emu.requests.writes()).toEqual([]);
   });
 });

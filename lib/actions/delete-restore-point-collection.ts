@@ -14,6 +14,8 @@ import { freshLocksCovering, freshOptOut, noBackupRunning, orMissing } from './f
  * this, not the plan's count, is what the write freed.
  */
 const pointsAtWrite = new WeakMap<PlannedAction, number>();
+/** Actions whose collection the precondition found already gone. */
+const absentAtCheck = new WeakSet<PlannedAction>();
 
 /** Points in this VM's collections that earlier actions of the same plan already deleted. */
 function pointsDeletedEarlier(ctx: ActionContext, action: PlannedAction): number {
@@ -48,9 +50,11 @@ export const deleteRestorePointCollection: ActionModule = {
     const current = await orMissing(() => compute.restorePointCollections.get(rpc.resourceGroup, rpc.name, { expand: 'restorePoints' }));
     if (!current) {
       pointsAtWrite.set(action, 0);
+      absentAtCheck.add(action);
       return { ok: true, note: 'already-absent' };
     }
     pointsAtWrite.delete(action);
+    absentAtCheck.delete(action);
     const source = current.source?.id ?? '';
     if (!sameId(source, vm.id)) {
       return { ok: false, reason: `collection ${rpc.name} now has source ${source || '(none)'}, not ${vm.id}`, findingKind: 'precondition-changed' };
@@ -88,12 +92,14 @@ export const deleteRestorePointCollection: ActionModule = {
     const rpc = parseRestorePointCollectionId(action.target);
     const freed = pointsAtWrite.get(action);
     const pointsFreed = freed === undefined ? {} : { pointsFreed: freed };
+    // Already gone when the precondition looked: no DELETE (the checks after that one were not made).
+    if (absentAtCheck.has(action)) return { outcome: 'already-absent', target: rpc.id, pointsFreed: 0 };
     try {
       await arm.compute(rpc.subscriptionId).restorePointCollections.delete(rpc.resourceGroup, rpc.name, { updateIntervalInMs: arm.lroPollIntervalMs });
     } catch (e) {
       if ((e as { statusCode?: number }).statusCode === 404) return { outcome: 'already-absent', target: rpc.id, pointsFreed: 0 };
       throw e;
     }
-    return { outcome: freed === 0 ? 'already-absent' : 'deleted', target: rpc.id, ...pointsFreed };
+    return { outcome: 'deleted', target: rpc.id, ...pointsFreed };
   },
 };

@@ -7,6 +7,12 @@ import type { PlannedAction } from '../types';
 import type { ActionContext, ActionModule, PreconditionResult } from './index';
 import { freshLocksCovering, freshOptOut, noBackupRunning, orMissing } from './fresh';
 
+/**
+ * Actions whose extension the precondition found already gone: apply sends no DELETE then (nothing is
+ * left to fix, and the checks after the existence check, opt-out and locks, were not made).
+ */
+const absentAtCheck = new WeakSet<PlannedAction>();
+
 export const removeSnapshotExtension: ActionModule = {
   kind: 'remove-snapshot-extension',
 
@@ -23,7 +29,11 @@ export const removeSnapshotExtension: ActionModule = {
       orMissing(() => compute.virtualMachines.get(ext.vm.resourceGroup, ext.vm.name, { expand: 'instanceView' })),
     ]);
     if (!vm) return { ok: false, reason: 'the VM no longer exists', findingKind: 'vm-not-found' };
-    if (!current) return { ok: true, note: 'already-absent' };
+    absentAtCheck.delete(action);
+    if (!current) {
+      absentAtCheck.add(action);
+      return { ok: true, note: 'already-absent' };
+    }
     const isSnapshot = (current.publisher ?? '').toLowerCase() === SNAPSHOT_PUBLISHER.toLowerCase()
       && SNAPSHOT_TYPES.some((t) => t.toLowerCase() === (current.typePropertiesType ?? '').toLowerCase());
     if (!isSnapshot) {
@@ -55,6 +65,7 @@ export const removeSnapshotExtension: ActionModule = {
 
   async apply(arm: ArmContext, action: PlannedAction): Promise<Record<string, unknown>> {
     const ext = parseExtensionId(action.target);
+    if (absentAtCheck.has(action)) return { outcome: 'already-absent', target: ext.id };
     const compute = arm.compute(ext.vm.subscriptionId);
     try {
       await compute.virtualMachineExtensions.delete(ext.vm.resourceGroup, ext.vm.name, ext.name, { updateIntervalInMs: arm.lroPollIntervalMs });
