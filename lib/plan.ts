@@ -81,7 +81,12 @@ export function planItem(
     });
     return item;
   }
-  // 3. The VM itself must exist.
+  // 3. The VM itself must exist. Unread is not missing: a VM read that failed (403, 500...) is a read
+  // failure, never "the VM no longer exists" with its advice to stop protection.
+  if (!vm.exists && diagnosis.readErrors.length > 0) {
+    find({ kind: 'read-failed', message: `The VM could not be read (${diagnosis.readErrors.length} read error(s)); the remediator does not write on partial facts.`, evidence: { vmId: candidate.vmId, readErrors: diagnosis.readErrors } });
+    return item;
+  }
   if (!vm.exists) {
     find({
       kind: 'vm-not-found', message: `The VM ${candidate.vmId} no longer exists; its backups cannot succeed.`,

@@ -334,6 +334,15 @@ describe('guardrails in the plan', () => {
     expect(kinds(p)).toEqual(['vm-not-found']);
   });
 
+  it('VM unreadable (403, 500): read-failed, never "the VM no longer exists" with its advice to stop protection', () => {
+    const p = plan('ExtensionOperationFailedForManagedDisks', diagnosis('web1', { readErrors: ['virtual machine: 403 AuthorizationFailed no read access'] }, { exists: false }));
+    expect(p.actions).toEqual([]);
+    expect(kinds(p)).toEqual(['read-failed']);
+    // Whatever the failure code, even an unclassified one.
+    const u = planItem(candidate(), { code: 'Unclassified', signals: [], automation: 'report-only' }, diagnosis('web1', { readErrors: ['virtual machine: 500 InternalServerError'] }, { exists: false }), undefined, opts());
+    expect(kinds(u)).toEqual(['read-failed']);
+  });
+
   it('allowedActions withholds a fix and the trigger that depends on it', () => {
     const p = plan('ExtensionOperationFailedForManagedDisks', diagnosis('web1', { snapshotExtension: failedExt() }), { allowedActions: ['trigger-backup'] });
     expect(p.actions).toEqual([]);
