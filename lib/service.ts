@@ -85,8 +85,18 @@ export async function handleIntake(rt: Runtime, intake: Intake, trigger: 'eventg
     log.info('duplicate event acknowledged', { key: intake.dedupeKey });
     return { outcome: 'duplicate', key: intake.dedupeKey };
   }
-  const { report } = await remediateTarget(rt, intake.target, trigger);
-  return { outcome: 'handled', key: intake.dedupeKey, report };
+  try {
+    const { report } = await remediateTarget(rt, intake.target, trigger);
+    return { outcome: 'handled', key: intake.dedupeKey, report };
+  } catch (e) {
+    // The claim only stands for an event we handled: give it back so the sender's redelivery (Event
+    // Grid and action groups retry failures) is acted on, and record why this delivery failed.
+    await rt.ledger.releaseEvent(intake.dedupeKey).catch((err: unknown) => log.error('ledger: could not release event claim', { err }));
+    await rt.ledger
+      .recordFailure('event-failed', intake.dedupeKey, (e as Error).message, intake.target)
+      .catch((err: unknown) => log.error('ledger: could not record event failure', { err }));
+    throw e;
+  }
 }
 
 export interface ReconcileResult {

@@ -106,6 +106,24 @@ describe('Functions triggers over the engine', () => {
     expect(backupPosts(env)).toHaveLength(1);
   });
 
+  it('Event Grid: a delivery that fails gives its claim back, so the redelivery acts (once)', async () => {
+    env = await functionsEnv(twoStuckVms(), azurite(), { mode: 'apply' });
+    const event = { id: 'evt-f', eventType: 'Alert', subject: 'vm-a', data: alertFor('vm-a', JOB_A) };
+    env.emu.faults.add({ method: 'GET', path: '*/backupJobs/*', status: 500, times: 10 }); // outlasts the SDK's retries
+    await expect(eventGridIntake(event, context('eventGridIntake'))).rejects.toThrow();
+    expect(env.writes()).toEqual([]);
+    const failed = await env.rt.ledger.failures('event-failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.key).toBe(`job:${lc(ids.vault(SUB, RG, VAULT))}/backupjobs/${JOB_A}`);
+
+    env.emu.faults.clear();
+    const again = await eventGridIntake(event, context('eventGridIntake'));
+    expect(again?.outcome).toBe('handled');
+    const third = await eventGridIntake(event, context('eventGridIntake'));
+    expect(third?.outcome).toBe('duplicate');
+    expect(writesOf(env)).toEqual(expectedWrites('vm-a'));
+  });
+
   it('alert webhook: the action group payload is handled like the Event Grid path', async () => {
     env = await functionsEnv(twoStuckVms(), azurite(), { mode: 'apply' });
     const res = await alertWebhook(post('alerts', JSON.stringify(alertFor('vm-b', JOB_B))), context('alertWebhook'));

@@ -500,6 +500,12 @@ class TableLedger implements Ledger {
     return false;
   }
 
+  async releaseEvent(key: string): Promise<void> {
+    requireString('key', key);
+    const pk = idKey(key);
+    await this.attempt('release event claim', 'events', pk, 'claim', [404], () => this.clients.events.deleteEntity(pk, 'claim'));
+  }
+
   // ---- failures -------------------------------------------------------------------------------
 
   async recordFailure(kind: string, key: string, reason: string, payload?: unknown): Promise<void> {

@@ -102,6 +102,8 @@ export interface Ledger {
   setKillSwitch(on: boolean, by: string): Promise<void>;
   /** True only for the first claim of a key; after `ttlMs` (if given) the key may be claimed again. */
   claimEvent(key: string, ttlMs?: number): Promise<boolean>;
+  /** Gives a claim back (its handling failed), so a redelivery of the event is acted on again. */
+  releaseEvent(key: string): Promise<void>;
   /** Poison messages, rejected input: nothing is dropped silently. */
   recordFailure(kind: string, key: string, reason: string, payload?: unknown): Promise<void>;
   /** Failures, oldest first; all kinds when `kind` is omitted. */
