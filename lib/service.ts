@@ -154,19 +154,18 @@ export async function reconcile(rt: Runtime): Promise<ReconcileResult> {
  * delivery and rethrown so the host moves it to the poison queue.
  */
 export async function processWorkMessage(rt: Runtime, message: unknown, dequeueCount: number): Promise<OneVmResult | undefined> {
-  let parsed;
   try {
-    parsed = parseWorkMessage(message);
-  } catch (e) {
-    const reason = (e as Error).message;
-    await rt.ledger.recordFailure('queue-rejected', messageKey(message), reason, message);
-    await rt.queue.poison.send(typeof message === 'object' && message !== null ? message : { raw: String(message) });
-    rt.log.warn('queue message rejected', { reason });
-    return undefined;
-  }
-  try {
+    const parsed = parseWorkMessage(message);
     return await remediateTarget(rt, { vmId: parsed.vmId, jobId: parsed.jobId }, 'queue');
   } catch (e) {
+    if (e instanceof InputError) {
+      // Malformed, or out of scope: no retry can change that, so it is parked at once.
+      const reason = e.message;
+      await rt.ledger.recordFailure('queue-rejected', messageKey(message), reason, message);
+      await rt.queue.poison.send({ [REJECTED]: reason, message: typeof message === 'object' && message !== null ? message : String(message) });
+      rt.log.warn('queue message rejected', { reason });
+      return undefined;
+    }
     if (dequeueCount >= MAX_DEQUEUE_COUNT) {
       await rt.ledger.recordFailure('queue-failed', messageKey(message), (e as Error).message, message);
     }
@@ -174,8 +173,15 @@ export async function processWorkMessage(rt: Runtime, message: unknown, dequeueC
   }
 }
 
+/** Marks a message this app parked in the poison queue itself (already recorded, with its reason). */
+const REJECTED = 'rejectedBecause';
+
 /** Anything that reaches the poison queue is recorded, whatever put it there. */
 export async function recordPoison(rt: Runtime, message: unknown): Promise<void> {
+  if (typeof message === 'object' && message !== null && REJECTED in message) {
+    rt.log.warn('rejected message parked in the poison queue (recorded when rejected)', { reason: (message as Record<string, unknown>)[REJECTED] });
+    return;
+  }
   await rt.ledger.recordFailure('poison', messageKey(message), 'message reached the poison queue after repeated failures', message);
   rt.log.error('poison message recorded', { key: messageKey(message) });
 }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { alertWebhook } from '../functions/alert-webhook';
 import { eventGridIntake } from '../functions/event-grid';
 import { getRun, remediate } from '../functions/http';
-import { remediateVm } from '../functions/queue';
+import { remediateVm, remediateVmPoison } from '../functions/queue';
 import { useAzurite } from './helpers/azurite';
 import { context, functionsEnv, get, post, type FunctionsEnv } from './helpers/functions';
 import { failedJob, ids, oneVaultEstate, RG, SUB, VAULT, vmSpec } from './helpers/harness';
@@ -75,6 +75,7 @@ const httpCases: HttpCase[] = [
   { name: 'JSON string', body: '"vm-a"', status: 400 },
   { name: 'missing vmId', body: '{}', status: 400 },
   { name: 'unknown mode', body: JSON.stringify({ vmId: VM, mode: 'delete' }), status: 400 },
+  { name: 'mode null', body: JSON.stringify({ vmId: VM, mode: null }), status: 400 },
   { name: 'unexpected field', body: JSON.stringify({ vmId: VM, force: true }), status: 400 },
   { name: 'apply while the app is dry-run', body: JSON.stringify({ vmId: VM, mode: 'apply' }), status: 403 },
   { name: 'huge body', body: JSON.stringify({ vmId: VM, pad: 'x'.repeat(100_000) }), status: 413 },
@@ -173,5 +174,15 @@ describe('bad input never reaches ARM', () => {
     expect(failures).toHaveLength(1);
     expect(failures[0].reason).toMatch(/vmId/);
     expect(await env.rt.queue.poison.count()).toBe(1);
+  });
+
+  it('queue: an out-of-scope VM is rejected at once (no retries), and the parked message is recorded only once', async () => {
+    const result = await remediateVm({ vmId: ids.vm(OTHER_SUB, RG, 'vm-a') }, context('remediateVm', { dequeueCount: 1 }));
+    expect(result).toBeUndefined();
+    const rejected = await env.rt.ledger.failures('queue-rejected');
+    expect(rejected.map((f) => f.reason)).toEqual([expect.stringMatching(/vmId/), expect.stringMatching(/not in REMEDIATION_SUBSCRIPTIONS/)]);
+    // The host's poison trigger then sees both parked messages: nothing new is recorded for them.
+    for (const m of await env.rt.queue.poison.receive(10)) await remediateVmPoison(m.body, context('remediateVmPoison'));
+    expect(await env.rt.ledger.failures('poison')).toEqual([]);
   });
 });

@@ -34,7 +34,8 @@ export function parseRemediateRequest(body: unknown): RemediateRequest {
   const b = body as Record<string, unknown>;
   const unknown = Object.keys(b).filter((k) => k !== 'vmId' && k !== 'mode');
   if (unknown.length > 0) throw new InputError(400, 'InvalidBody', `unexpected field(s): ${unknown.join(', ')}`);
-  const mode = b.mode ?? 'dry-run';
+  // Only an absent mode means dry-run; null or anything else is a mistake worth a 400.
+  const mode = b.mode === undefined ? 'dry-run' : b.mode;
   if (mode !== 'dry-run' && mode !== 'apply') {
     throw new InputError(400, 'InvalidBody', `mode must be "dry-run" or "apply", got ${JSON.stringify(mode)}`);
   }
