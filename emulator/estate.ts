@@ -13,6 +13,11 @@ export interface ExtensionSpec {
   type: string;
   provisioningState: ProvisioningState;
   typeHandlerVersion?: string;
+  /**
+   * The status the extension's instance view reports, when it differs from what its provisioning
+   * state implies (e.g. provisioning Succeeded, but the last snapshot failed: level Error).
+   */
+  instanceViewStatus?: { level: 'Info' | 'Warning' | 'Error'; code?: string; displayStatus?: string; message?: string };
 }
 
 export interface VirtualMachineSpec {

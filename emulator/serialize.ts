@@ -153,8 +153,29 @@ function locationOf(e: VmEntry): string {
   return e.vm.location ?? e.rg.location;
 }
 
-export function serializeExtension(e: VmEntry, x: ExtensionSpec): unknown {
-  return {
+/** The status an extension's instance view reports (the VM's instance view and the extension GET with $expand=instanceView). */
+function extensionStatus(x: ExtensionSpec, time: string): Record<string, unknown> {
+  const s = x.instanceViewStatus;
+  if (s) {
+    return {
+      code: s.code ?? (s.level === 'Error' ? 'ProvisioningState/failed/-2147024891' : `ProvisioningState/${x.provisioningState.toLowerCase()}`),
+      level: s.level,
+      displayStatus: s.displayStatus ?? (s.level === 'Error' ? 'Provisioning failed' : 'Provisioning succeeded'),
+      ...(s.message !== undefined ? { message: s.message } : {}),
+      time,
+    };
+  }
+  return x.provisioningState === 'Failed'
+    ? { code: 'ProvisioningState/failed/-2147024891', level: 'Error', displayStatus: 'Provisioning failed', message: `Extension ${x.name} failed to process the request.` }
+    : provisioningStatus(x.provisioningState, time);
+}
+
+function extensionInstanceView(x: ExtensionSpec, time: string): Record<string, unknown> {
+  return { name: x.name, type: `${x.publisher}.${x.type}`, typeHandlerVersion: x.typeHandlerVersion ?? '1.0', statuses: [extensionStatus(x, time)] };
+}
+
+export function serializeExtension(e: VmEntry, x: ExtensionSpec, opts: { instanceView?: boolean; now?: Date } = {}): unknown {
+  const body = {
     id: `${e.id}/extensions/${x.name}`,
     name: x.name,
     type: 'Microsoft.Compute/virtualMachines/extensions',
@@ -165,8 +186,10 @@ export function serializeExtension(e: VmEntry, x: ExtensionSpec): unknown {
       typeHandlerVersion: x.typeHandlerVersion ?? '1.0',
       autoUpgradeMinorVersion: true,
       provisioningState: x.provisioningState,
-    },
+    } as Record<string, unknown>,
   };
+  if (opts.instanceView) body.properties.instanceView = extensionInstanceView(x, (opts.now ?? new Date()).toISOString());
+  return body;
 }
 
 const POWER_DISPLAY: Record<VirtualMachineSpec['powerState'], string> = {
@@ -211,16 +234,7 @@ export function serializeInstanceView(e: VmEntry, now: Date): Record<string, unk
           }))
         : [],
     },
-    extensions: vm.extensions.map((x) => ({
-      name: x.name,
-      type: qualified(x),
-      typeHandlerVersion: x.typeHandlerVersion ?? '1.0',
-      statuses: [
-        x.provisioningState === 'Failed'
-          ? { code: 'ProvisioningState/failed/-2147024891', level: 'Error', displayStatus: 'Provisioning failed', message: `Extension ${x.name} failed to process the request.` }
-          : provisioningStatus(x.provisioningState, time),
-      ],
-    })),
+    extensions: vm.extensions.map((x) => extensionInstanceView(x, time)),
     hyperVGeneration: 'V2',
     statuses: [provisioningStatus(vm.provisioningState, time), { code: `PowerState/${vm.powerState}`, level: 'Info', displayStatus: POWER_DISPLAY[vm.powerState] }],
   };

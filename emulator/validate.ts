@@ -28,6 +28,12 @@ const extension = z.object({
   type: z.string().min(1),
   provisioningState: provisioningState.default('Succeeded'),
   typeHandlerVersion: z.string().optional(),
+  instanceViewStatus: z.object({
+    level: z.enum(['Info', 'Warning', 'Error']),
+    code: z.string().optional(),
+    displayStatus: z.string().optional(),
+    message: z.string().optional(),
+  }).optional(),
 });
 
 const vm = z.object({

@@ -383,7 +383,11 @@ function vmNotRunningFinding(d: Diagnosis): Finding {
   };
 }
 
-function extensionFailedOrStuck(ext: NonNullable<Diagnosis['snapshotExtension']>): boolean {
+/**
+ * The snapshot extension is failed or stuck: provisioning Failed or Deleting, or its instance view
+ * reports an error. The planner and the write-time check (remove-snapshot-extension) share it.
+ */
+export function extensionFailedOrStuck(ext: { provisioningState?: string; instanceViewStatus?: { level?: string } }): boolean {
   const ps = (ext.provisioningState ?? '').toLowerCase();
   if (ps === 'failed' || ps === 'deleting') return true;
   return (ext.instanceViewStatus?.level ?? '').toLowerCase() === 'error';

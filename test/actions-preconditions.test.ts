@@ -6,6 +6,10 @@ import { startWithArm } from './helpers/emulator';
 import type { ArmContext } from '../lib/arm/clients';
 import { ACTIONS, type ActionContext } from '../lib/actions';
 import type { PlanItem, PlannedAction } from '../lib/types';
+import type { Candidate } from '../lib/discover/types';
+import { createDiagnoser } from '../lib/diagnose';
+import { planItem } from '../lib/plan';
+import { catalogueEntry } from '../lib/catalogue';
 
 const S = '55555555-5555-4555-8555-555555555555';
 const NOW = new Date('2026-11-20T06:00:00Z');
@@ -16,7 +20,7 @@ const rpcId = (name: string) => `/subscriptions/${S}/resourceGroups/${RPC_RG}/pr
 const itemId = (name: string) => `${VAULT}/backupFabrics/Azure/protectionContainers/IaasVMContainer;iaasvmcontainerv2;rg-app;${name}/protectedItems/VM;iaasvmcontainerv2;rg-app;${name}`;
 const extId = (vm: string) => `${vmId(vm)}/extensions/VMSnapshot`;
 
-const VMS = ['run1', 'run2', 'gone1', 'gone2'];
+const VMS = ['run1', 'run2', 'gone1', 'gone2', 'iverr'];
 const vm = (name: string) => ({
   name, os: 'Windows', powerState: 'running', provisioningState: 'Succeeded', agent: { status: 'Ready', version: '2.7.41491.1102' },
   tags: {}, locks: [], extensions: [{ name: 'VMSnapshot', publisher: 'Microsoft.Azure.RecoveryServices', type: 'VMSnapshot', provisioningState: 'Failed' }],
@@ -61,7 +65,13 @@ let emu: Emulator;
 let arm: ArmContext;
 
 beforeAll(async () => {
-  ({ emu, arm } = await startWithArm(estate()));
+  const e = estate();
+  // Provisioning Succeeded, but its instance view reports an error (BackUpOperationFailed's case).
+  e.subscriptions[0].resourceGroups[0].virtualMachines.find((v) => v.name === 'iverr')!.extensions[0] = {
+    name: 'VMSnapshot', publisher: 'Microsoft.Azure.RecoveryServices', type: 'VMSnapshot', provisioningState: 'Succeeded',
+    instanceViewStatus: { level: 'Error', message: 'Snapshot operation failed.' },
+  } as (typeof e.subscriptions[0]['resourceGroups'][0]['virtualMachines'][0]['extensions'][0]);
+  ({ emu, arm } = await startWithArm(e));
 });
 afterAll(() => emu?.stop());
 
@@ -124,5 +134,42 @@ describe('a planned delete whose target is already gone', () => {
     emu.requests.reset();
     expect(await ACTIONS[c.kind].apply(arm, c, ctx(ci))).toMatchObject({ outcome: 'already-absent', pointsFreed: 0 });
     expect(emu.requests.writes()).toEqual([]);
+  });
+});
+
+describe('a snapshot extension whose provisioning succeeded but whose instance view reports an error', () => {
+  it('the planner proposes its removal and the write-time check accepts the same state', async () => {
+    const d = await createDiagnoser(arm, { now: NOW }).diagnose({
+      vmId: vmId('iverr'), jobId: `${VAULT}/backupJobs/failed-iverr`, vaultId: VAULT, protectedItemId: itemId('iverr'),
+      job: {} as Candidate['job'], inProgress: false,
+    }, { extensionLocks: true });
+    const planned = planItem(
+      { vmId: vmId('iverr'), jobId: `${VAULT}/backupJobs/failed-iverr`, vaultId: VAULT, protectedItemId: itemId('iverr'), job: {} as Candidate['job'], inProgress: false },
+      { code: 'BackUpOperationFailed', signals: [], automation: 'auto' }, d, catalogueEntry('BackUpOperationFailed'),
+      { subscriptions: [S], resourceGroups: [], allowedActions: ['remove-snapshot-extension', 'delete-restore-point-collection', 'trigger-backup'], optInCodes: [], backupRetentionDays: 30, now: NOW },
+    );
+    const a = planned.actions.find((x) => x.kind === 'remove-snapshot-extension')!;
+    expect(a).toBeDefined();
+    expect(a.target.toLowerCase()).toBe(extId('iverr').toLowerCase());
+    emu.requests.reset();
+    const r = await ACTIONS[a.kind].preconditions(arm, a, ctx(planned));
+    expect(r).toEqual({ ok: true });
+    // The check read the extension, with its instance view.
+    const reads = emu.requests.all().filter((q) => q.method === 'GET' && /\/extensions\/VMSnapshot$/i.test(q.path));
+    expect(reads.length).toBe(1);
+    expect(new URLSearchParams(reads[0].query).get('$expand')).toBe('instanceView');
+  });
+
+  it('a healthy extension (no error in its instance view) is still refused for a code that does not call for a reload', async () => {
+    const a = action('remove-snapshot-extension', extId('run2'));
+    const spec = rg('rg-app').virtualMachines.find((v) => v.name === 'run2')!;
+    const saved = spec.extensions[0].provisioningState;
+    spec.extensions[0].provisioningState = 'Succeeded';
+    try {
+      const r = await ACTIONS[a.kind].preconditions(arm, a, ctx(item('run2', 'BackUpOperationFailed', [a])));
+      expect(r).toMatchObject({ ok: false, findingKind: 'precondition-changed' });
+    } finally {
+      spec.extensions[0].provisioningState = saved;
+    }
   });
 });

@@ -93,7 +93,7 @@ export function registerComputeRoutes(router: Router, rt: EmulatorRuntime): void
     if (isResponse(e)) return e;
     const x = e.vm.extensions.find((x) => x.name.toLowerCase() === ctx.params.extensionName.toLowerCase());
     if (!x) return notFound('Microsoft.Compute/virtualMachines/extensions', `${e.vm.name}/${ctx.params.extensionName}`, e.rg.name);
-    return { status: 200, body: serializeExtension(e, x) };
+    return { status: 200, body: serializeExtension(e, x, { instanceView: expands(ctx, 'instanceView'), now: ctx.clock.now() }) };
   });
   router.add('DELETE', `${RG}/virtualMachines/{vmName}/extensions/{extensionName}`, (ctx) => {
     const e = vmOr404(ctx);

@@ -2,7 +2,7 @@
 // working copy with the next backup. Never any other extension.
 import type { ArmContext } from '../arm/clients';
 import { parseExtensionId, sameId } from '../arm/ids';
-import { isExtensionReloadCode, SNAPSHOT_PUBLISHER, SNAPSHOT_TYPES } from '../plan';
+import { extensionFailedOrStuck, isExtensionReloadCode, SNAPSHOT_PUBLISHER, SNAPSHOT_TYPES } from '../plan';
 import type { PlannedAction } from '../types';
 import type { ActionContext, ActionModule, PreconditionResult } from './index';
 import { freshLocksCovering, freshOptOut, noBackupRunning, orMissing } from './fresh';
@@ -25,7 +25,8 @@ export const removeSnapshotExtension: ActionModule = {
     }
     const compute = arm.compute(ext.vm.subscriptionId);
     const [current, vm] = await Promise.all([
-      orMissing(() => compute.virtualMachineExtensions.get(ext.vm.resourceGroup, ext.vm.name, ext.name)),
+      // With its instance view: the planner counts an error there as failed, and so must this check.
+      orMissing(() => compute.virtualMachineExtensions.get(ext.vm.resourceGroup, ext.vm.name, ext.name, { expand: 'instanceView' })),
       orMissing(() => compute.virtualMachines.get(ext.vm.resourceGroup, ext.vm.name, { expand: 'instanceView' })),
     ]);
     if (!vm) return { ok: false, reason: 'the VM no longer exists', findingKind: 'vm-not-found' };
@@ -39,10 +40,11 @@ export const removeSnapshotExtension: ActionModule = {
     if (!isSnapshot) {
       return { ok: false, reason: `extension ${ext.name} is now ${current.publisher}/${current.typePropertiesType}, not the Azure Backup snapshot extension`, findingKind: 'precondition-changed' };
     }
-    const state = (current.provisioningState ?? '').toLowerCase();
-    const stuck = state === 'failed' || state === 'deleting';
+    // The planner reads the first status of the extension's instance view; so does this check.
+    const ivStatus = current.instanceView?.statuses?.[0];
+    const stuck = extensionFailedOrStuck({ provisioningState: current.provisioningState, instanceViewStatus: ivStatus ? { level: ivStatus.level } : undefined });
     if (!stuck && !isExtensionReloadCode(ctx.item.failure.code)) {
-      return { ok: false, reason: `extension ${ext.name} is ${current.provisioningState ?? 'healthy'} now and ${ctx.item.failure.code} does not call for a reload`, findingKind: 'precondition-changed' };
+      return { ok: false, reason: `extension ${ext.name} is ${current.provisioningState ?? 'healthy'} now (instance view: ${ivStatus?.displayStatus ?? ivStatus?.level ?? 'no status'}) and ${ctx.item.failure.code} does not call for a reload`, findingKind: 'precondition-changed' };
     }
     const agent = vm.instanceView?.vmAgent?.statuses?.[0];
     if ((agent?.displayStatus ?? '').toLowerCase() !== 'ready') {
