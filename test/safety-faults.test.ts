@@ -18,7 +18,8 @@ describe('a 429 storm', () => {
     const e = await env(extensionFailure());
     // Reads, the delete and Backup Now are all throttled several times; Retry-After 0 keeps the test fast.
     e.emu.faults.add({ method: 'GET', path: '/subscriptions/*', status: 429, retryAfterSeconds: 0, times: 30 });
-    e.emu.faults.add({ method: 'POST', path: '/subscriptions/*', status: 429, retryAfterSeconds: 0, times: 5 });
+    // Writes are retried on 429 only a few times (3): two throttled Backup Nows still go through.
+    e.emu.faults.add({ method: 'POST', path: '/subscriptions/*', status: 429, retryAfterSeconds: 0, times: 2 });
     e.emu.faults.add({ method: 'DELETE', path: '*/extensions/*', status: 429, retryAfterSeconds: 1, times: 1 });
     const report = await e.run('apply');
     const throttled = e.emu.requests.all().filter((r) => r.status === 429);
@@ -30,6 +31,29 @@ describe('a 429 storm', () => {
     ]);
     expect(item.verification?.outcome).toBe('resolved');
     expect(succeeded(e).map((w) => w.method)).toEqual(['DELETE', 'POST']);
+  });
+});
+
+describe('a 429 storm on a write', () => {
+  test('the write is resent at most 3 times, then that VM ends "throttled, retry later" with no further write', async () => {
+    const e = await env(extensionFailure());
+    // Every DELETE of the extension is throttled, with a short Retry-After the pacer would sit out.
+    e.emu.faults.add({ method: 'DELETE', path: '*/extensions/*', status: 429, retryAfterSeconds: 0, times: 1000 });
+    const report = await e.run('apply');
+    const item = report.items[0];
+    expect(item.actions.map((a) => [a.kind, a.status])).toEqual([
+      ['remove-snapshot-extension', 'failed'],
+      ['trigger-backup', 'skipped'],
+    ]);
+    expect(item.actions[0].detail).toMatch(/throttled by ARM, retry later/);
+    const writes = e.writes();
+    // The first DELETE and 3 retries; nothing else was written (no Backup Now).
+    expect(writes.map((w) => [w.method, w.status])).toEqual([['DELETE', 429], ['DELETE', 429], ['DELETE', 429], ['DELETE', 429]]);
+    const recorded = await e.ledger.writes(report.runId);
+    expect(recorded.map((r) => [r.action.kind, r.action.status])).toEqual([
+      ['remove-snapshot-extension', 'failed'],
+      ['trigger-backup', 'skipped'],
+    ]);
   });
 });
 

@@ -4,7 +4,10 @@
 // 429 and a Retry-After sleep; slowing down to the refill rate just before the floor costs nothing extra.
 // This policy does that, retries 429s itself (separately from the SDK's 5xx retry count, so a throttling
 // storm ends in success), and turns a Retry-After too long to sit out into a ThrottledError the caller can
-// re-queue on. It also counts requests by category for benchmarks.
+// re-queue on. Writes and deletes are retried only a few times: a throttled write must not be resent for
+// minutes without the kill switch being read again (nor outlast the VM's lease), so past that cap it
+// surfaces as a ThrottledError ("throttled, retry later" for that VM) and the next write re-checks.
+// It also counts requests by category for benchmarks.
 import type { PipelinePolicy, PipelineRequest, PipelineResponse, SendRequest } from '@azure/core-rest-pipeline';
 
 export type RequestCategory = 'read' | 'write' | 'delete' | 'graph';
@@ -14,8 +17,10 @@ export class ThrottledError extends Error {
   readonly retryAfterMs: number;
   readonly category: RequestCategory;
   readonly url: string;
-  constructor(retryAfterMs: number, category: RequestCategory, url: string) {
-    super(`ARM throttled a ${category} request and asked to wait ${Math.round(retryAfterMs / 1000)} s (more than allowed to block); re-queue and retry later: ${url}`);
+  constructor(retryAfterMs: number, category: RequestCategory, url: string, retries?: number) {
+    super(retries === undefined
+      ? `ARM throttled a ${category} request and asked to wait ${Math.round(retryAfterMs / 1000)} s (more than allowed to block); re-queue and retry later: ${url}`
+      : `ARM throttled a ${category} request ${retries + 1} times in a row; it is not resent again in this run, retry later: ${url}`);
     this.name = 'ThrottledError';
     this.retryAfterMs = retryAfterMs;
     this.category = category;
@@ -30,8 +35,10 @@ export interface PacerOptions {
   refillPerSecond?: Partial<Record<'read' | 'write' | 'delete', number>>;
   /** Longest Retry-After to sit out; longer ones throw ThrottledError. Default 60 000 ms. */
   maxRetryAfterMs?: number;
-  /** 429s retried by this policy per request before giving the response back. Default 50. */
+  /** 429s retried by this policy per read (and Resource Graph) request before giving the response back. Default 50. */
   maxThrottleRetries?: number;
+  /** 429s retried per write or delete request; one more throws ThrottledError. Default 3. */
+  maxWriteThrottleRetries?: number;
   /** Injected for tests. */
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
@@ -97,6 +104,7 @@ export function createPacer(opts: PacerOptions = {}): Pacer {
   const refill = { ...DEFAULT_REFILL, ...opts.refillPerSecond };
   const maxRetryAfterMs = opts.maxRetryAfterMs ?? 60_000;
   const maxThrottleRetries = opts.maxThrottleRetries ?? 50;
+  const maxWriteThrottleRetries = opts.maxWriteThrottleRetries ?? 3;
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const now = opts.now ?? Date.now;
   const buckets = new Map<string, Bucket>();
@@ -167,7 +175,12 @@ export function createPacer(opts: PacerOptions = {}): Pacer {
         stats.throttled++;
         const wait = retryAfterMsOf(response, now()) ?? 1000;
         if (wait > maxRetryAfterMs) throw new ThrottledError(wait, category, request.url);
-        if (attempt >= maxThrottleRetries) return response;
+        if (category === 'write' || category === 'delete') {
+          // Not resent again: the caller records "throttled, retry later" and the next write re-reads the kill switch.
+          if (attempt >= maxWriteThrottleRetries) throw new ThrottledError(wait, category, request.url, attempt);
+        } else if (attempt >= maxThrottleRetries) {
+          return response;
+        }
         const bucket = buckets.get(key);
         if (bucket) {
           bucket.remaining = 0;
