@@ -5,7 +5,7 @@ import type { ArmContext } from './arm/clients';
 import { ThrottledError } from './arm/pacing';
 import { parseVaultId, parseVmId, sameId, vmOfContainerName } from './arm/ids';
 import type { Candidate } from './discover/types';
-import { formatJobFilterTime } from './discover/jobs';
+import { isRunning, jobListFilter } from './discover/jobs';
 
 export interface LockRef {
   id: string;
@@ -214,11 +214,13 @@ export function createDiagnoser(arm: ArmContext, opts: { now: Date }): Diagnoser
     once(`running|${vaultId.toLowerCase()}`, async () => {
       const v = parseVaultId(vaultId);
       const since = new Date(opts.now.getTime() - 7 * 86_400_000);
-      const filter = `operation eq 'Backup' and backupManagementType eq 'AzureIaasVM' and status eq 'InProgress' and startTime eq '${formatJobFilterTime(since)}' and endTime eq '${formatJobFilterTime(opts.now)}'`;
+      // InProgress or Cancelling (a cancelled backup still holds the extension until it ends); the
+      // filter grammar has no `or`, so no status clause: one read per vault, running picked here.
+      const filter = jobListFilter(since, opts.now);
       const out = new Set<string>();
       for await (const j of arm.backup(v.subscriptionId).backupJobs.list(v.name, v.resourceGroup, { filter })) {
         const p = j.properties as { status?: string; containerName?: string } | undefined;
-        if ((p?.status ?? '').toLowerCase() !== 'inprogress' || !p?.containerName) continue;
+        if (!isRunning(p?.status) || !p?.containerName) continue;
         const ref = vmOfContainerName(p.containerName);
         if (ref) out.add(`${ref.resourceGroup};${ref.name}`.toLowerCase());
       }

@@ -20,7 +20,7 @@ const rpcId = (name: string) => `/subscriptions/${S}/resourceGroups/${RPC_RG}/pr
 const itemId = (name: string) => `${VAULT}/backupFabrics/Azure/protectionContainers/IaasVMContainer;iaasvmcontainerv2;rg-app;${name}/protectedItems/VM;iaasvmcontainerv2;rg-app;${name}`;
 const extId = (vm: string) => `${vmId(vm)}/extensions/VMSnapshot`;
 
-const VMS = ['run1', 'run2', 'gone1', 'gone2', 'iverr'];
+const VMS = ['run1', 'run2', 'gone1', 'gone2', 'iverr', 'cancl'];
 const vm = (name: string) => ({
   name, os: 'Windows', powerState: 'running', provisioningState: 'Succeeded', agent: { status: 'Ready', version: '2.7.41491.1102' },
   tags: {}, locks: [], extensions: [{ name: 'VMSnapshot', publisher: 'Microsoft.Azure.RecoveryServices', type: 'VMSnapshot', provisioningState: 'Failed' }],
@@ -43,6 +43,8 @@ function estate() {
               // Scheduled backups that started after the plan was made.
               { name: '00000000-0000-4000-8000-0000000000a1', vmId: vmId('run1'), operation: 'Backup', status: 'InProgress', startTime: '2026-11-20T05:55:00Z' },
               { name: '00000000-0000-4000-8000-0000000000a2', vmId: vmId('run2'), operation: 'Backup', status: 'InProgress', startTime: '2026-11-20T05:55:00Z' },
+              // A backup being cancelled is still running (it holds the snapshot extension and the collection).
+              { name: '00000000-0000-4000-8000-0000000000a3', vmId: vmId('cancl'), operation: 'Backup', status: 'Cancelling', startTime: '2026-11-20T05:50:00Z' },
             ],
           }],
         },
@@ -52,6 +54,7 @@ function estate() {
           restorePointCollections: [
             { name: 'AzureBackup_run2', sourceVmId: vmId('run2'), restorePoints: 18, locks: [] },
             { name: 'AzureBackup_gone1_2', sourceVmId: vmId('gone1'), restorePoints: 8, locks: [] },
+            { name: 'AzureBackup_cancl', sourceVmId: vmId('cancl'), restorePoints: 18, locks: [] },
           ],
           vaults: [],
         },
@@ -171,5 +174,26 @@ describe('a snapshot extension whose provisioning succeeded but whose instance v
     } finally {
       spec.extensions[0].provisioningState = saved;
     }
+  });
+});
+
+describe('a backup of the item that is being cancelled (status Cancelling)', () => {
+  const cancl = (code: string, a: PlannedAction) => ctx(item('cancl', code, [a]));
+  it('counts as running for every write and for diagnosis, in one jobs read per check', async () => {
+    const ext = action('remove-snapshot-extension', extId('cancl'));
+    emu.requests.reset();
+    expect(await ACTIONS[ext.kind].preconditions(arm, ext, cancl('ExtensionOperationFailed', ext))).toMatchObject({ ok: false, findingKind: 'backup-in-progress' });
+    const jobReads = emu.requests.all().filter((q) => q.method === 'GET' && /\/backupJobs$/i.test(q.path));
+    expect(jobReads).toHaveLength(1);
+    const col = action('delete-restore-point-collection', rpcId('AzureBackup_cancl'), { collection: { pointCount: 18 } });
+    expect(await ACTIONS[col.kind].preconditions(arm, col, cancl('UserErrorRpCollectionLimitReached', col))).toMatchObject({ ok: false, findingKind: 'backup-in-progress' });
+    const trig = action('trigger-backup', itemId('cancl'));
+    expect(await ACTIONS[trig.kind].preconditions(arm, trig, cancl('BackUpOperationFailed', trig))).toMatchObject({ ok: false, findingKind: 'backup-in-progress' });
+    const d = await createDiagnoser(arm, { now: NOW }).diagnose({
+      vmId: vmId('cancl'), jobId: `${VAULT}/backupJobs/failed-cancl`, vaultId: VAULT, protectedItemId: itemId('cancl'),
+      job: {} as Candidate['job'], inProgress: false,
+    }, { collections: false });
+    expect(d.backupInProgress).toBe(true);
+    expect(emu.requests.writes()).toEqual([]);
   });
 });
