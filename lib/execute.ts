@@ -122,7 +122,9 @@ export async function executeItem(item: PlanItem, ctx: ExecuteContext): Promise<
     return stopAll(attempts.finding, `not run: ${attempts.finding.message}`);
   }
 
-  const cap = ctx.budget.claimVm(item.vmId);
+  // The slot itself is taken only once this VM proceeds (lease held, attempts judged again): a VM
+  // another run holds does not use up this run's cap.
+  const cap = ctx.budget.vmCapFinding(item.vmId);
   if (cap) return stopAll(cap, `not run: ${cap.message}`);
 
   let lease: Awaited<ReturnType<Ledger['acquireLease']>>;
@@ -156,6 +158,14 @@ export async function executeItem(item: PlanItem, ctx: ExecuteContext): Promise<
       log.warn(`guardrail: ${underLease.finding.message}`, { finding: underLease.finding.kind });
       return item;
     }
+    // Synchronous after the last await: concurrent VMs cannot both take the last slot.
+    const capNow = ctx.budget.claimVm(item.vmId);
+    if (capNow) {
+      item.findings.push(capNow);
+      skipRest(item.actions, 0, `not run: ${capNow.message}`);
+      log.warn(`guardrail: ${capNow.message}`, { finding: capNow.kind });
+      return item;
+    }
     const actions = item.actions;
     for (let i = 0; i < actions.length; i++) {
       const action = actions[i];
@@ -187,17 +197,19 @@ export async function executeItem(item: PlanItem, ctx: ExecuteContext): Promise<
         attemptOutcome = 'blocked';
         break;
       }
-      const overCap = ctx.budget.claimWrite(action.kind);
-      if (overCap) {
-        block(overCap);
-        attemptOutcome = 'blocked';
-        break;
-      }
       // Last check before the write: the kill switch may have been flipped while we read ARM.
       const killed = await killSwitchFinding(ctx.settings, ctx.ledger);
       if (killed) {
         block(killed);
         attemptOutcome = 'kill-switch';
+        break;
+      }
+      // The write slot is taken only by a write that proceeds (no await between this and the write's start
+      // but the attempt record): a write the kill switch blocked leaves its slot to the next one.
+      const overCap = ctx.budget.claimWrite(action.kind);
+      if (overCap) {
+        block(overCap);
+        attemptOutcome = 'blocked';
         break;
       }
 

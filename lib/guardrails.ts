@@ -60,8 +60,19 @@ export class RunBudget {
 
   constructor(private readonly settings: Pick<Settings, 'maxVmsPerRun' | 'maxWritesPerKind'>) {}
 
-  /** Takes a VM slot (idempotent per VM). */
+  /**
+   * Takes a VM slot (idempotent per VM). Call it only once the VM proceeds (its lease held); use
+   * `vmCapFinding` to check the cap before that without taking a slot.
+   */
   claimVm(vmId: string): Finding | undefined {
+    const full = this.vmCapFinding(vmId);
+    if (full) return full;
+    this.vms.add(vmId.toLowerCase());
+    return undefined;
+  }
+
+  /** The cap finding if this VM would not get a slot now; takes nothing. */
+  vmCapFinding(vmId: string): Finding | undefined {
     const key = vmId.toLowerCase();
     if (this.vms.has(key)) return undefined;
     if (this.vms.size >= this.settings.maxVmsPerRun) {
@@ -72,10 +83,10 @@ export class RunBudget {
         nextStep: 'The next run picks it up; raise REMEDIATION_MAX_VMS_PER_RUN to act on more VMs at once.',
       };
     }
-    this.vms.add(key);
     return undefined;
   }
 
+  /** Takes a write slot of this kind. Call it only once the write proceeds (after the kill-switch check). */
   claimWrite(kind: ActionKind): Finding | undefined {
     const used = this.writes.get(kind) ?? 0;
     if (used >= this.settings.maxWritesPerKind) {

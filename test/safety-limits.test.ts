@@ -2,6 +2,7 @@
 // when they should, and every time one fires the run says so.
 
 import { failedJob, ids, oneVaultEstate, RG, snapshotExtension, SUB, useHarness, vmSpec } from './helpers/harness';
+import type { Ledger } from '../lib/ledger';
 
 const env = useHarness();
 
@@ -37,6 +38,37 @@ describe('per-run caps', () => {
     }
     const recorded = await e.ledger.writes(report.runId);
     expect(recorded.map((r) => r.action.status).sort()).toEqual(['applied', 'blocked', 'blocked']);
+  });
+});
+
+describe('per-run caps count only what proceeds', () => {
+  test('maxVmsPerRun: a VM whose lease another run holds does not take a VM slot', async () => {
+    const e = await env(threeTransient(), { settings: { maxVmsPerRun: 1, concurrency: 1 } });
+    const [vmA] = ['vm-a'].map((n) => `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Compute/virtualMachines/${n}`);
+    expect(await e.ledger.acquireLease(vmA, 'another-run', 3_600_000)).toBeDefined();
+    const report = await e.run('apply');
+    const a = report.items.find((i) => i.vmId.toLowerCase().endsWith('/vm-a'))!;
+    expect(a.findings.map((f) => f.kind)).toContain('lease-held');
+    // vm-b proceeds in the one slot; vm-c is capped.
+    const posts = e.writes().filter((w) => w.method === 'POST' && w.status < 400);
+    expect(posts).toHaveLength(1);
+    expect(posts[0].path.toLowerCase()).toContain('vm-b');
+    const capped = report.items.filter((i) => i.findings.some((f) => f.kind === 'guardrail' && f.evidence.guardrail === 'max-vms-per-run'));
+    expect(capped.map((i) => i.vmId.split('/').pop())).toEqual(['vm-c']);
+  });
+
+  test('maxWritesPerKind: a write the kill switch blocked does not take a write slot', async () => {
+    const e = await env(threeTransient(), { settings: { maxWritesPerKind: 1, concurrency: 1 } });
+    // The kill switch reads on for the first write only (an operator flips it off right after).
+    const flicker: Ledger = Object.create(e.ledger);
+    let reads = 0;
+    flicker.killSwitch = async () => (reads++ === 0 ? true : e.ledger.killSwitch());
+    const report = await e.run('apply', { ledger: flicker });
+    const byVm = (n: string) => report.items.find((i) => i.vmId.toLowerCase().endsWith(`/${n}`))!;
+    expect(byVm('vm-a').findings.map((f) => f.kind)).toContain('kill-switch');
+    expect(byVm('vm-b').actions.map((a) => a.status)).toEqual(['applied']);
+    expect(byVm('vm-c').findings.find((f) => f.kind === 'guardrail')?.evidence).toMatchObject({ guardrail: 'max-writes-per-kind', cap: 1 });
+    expect(appliedWrites(e).filter((w) => w.method === 'POST')).toHaveLength(1);
   });
 });
 
