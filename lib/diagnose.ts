@@ -5,7 +5,7 @@ import type { ArmContext } from './arm/clients';
 import { ThrottledError } from './arm/pacing';
 import { parseVaultId, parseVmId, sameId, vmOfContainerName } from './arm/ids';
 import type { Candidate } from './discover/types';
-import { isRunning, jobListFilter } from './discover/jobs';
+import { runningBackupsOfVault } from './discover/rest';
 
 export interface LockRef {
   id: string;
@@ -212,19 +212,9 @@ export function createDiagnoser(arm: ArmContext, opts: { now: Date }): Diagnoser
 
   const runningContainersOfVault = (vaultId: string) =>
     once(`running|${vaultId.toLowerCase()}`, async () => {
-      const v = parseVaultId(vaultId);
-      const since = new Date(opts.now.getTime() - 7 * 86_400_000);
-      // InProgress or Cancelling (a cancelled backup still holds the extension until it ends); the
-      // filter grammar has no `or`, so no status clause: one read per vault, running picked here.
-      const filter = jobListFilter(since, opts.now);
-      const out = new Set<string>();
-      for await (const j of arm.backup(v.subscriptionId).backupJobs.list(v.name, v.resourceGroup, { filter })) {
-        const p = j.properties as { status?: string; containerName?: string } | undefined;
-        if (!isRunning(p?.status) || !p?.containerName) continue;
-        const ref = vmOfContainerName(p.containerName);
-        if (ref) out.add(`${ref.resourceGroup};${ref.name}`.toLowerCase());
-      }
-      return out;
+      // InProgress or Cancelling (a cancelled backup still holds the extension until it ends).
+      const running = await runningBackupsOfVault(arm, parseVaultId(vaultId), new Date(opts.now.getTime() - 7 * 86_400_000), opts.now);
+      return new Set(running.keys());
     });
 
   async function diagnose(candidate: Candidate, dopts: DiagnoseOptions = {}): Promise<Diagnosis> {

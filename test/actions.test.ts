@@ -187,7 +187,8 @@ describe('delete-restore-point-collection', () => {
       `GET /subscriptions/${S}/resourceGroups/${RPC_RG}/providers/Microsoft.Authorization/locks`,
       `GET ${vmId('rp1')}`,
       `GET /subscriptions/${S}/resourcegroups/rg-app`,
-      `GET ${VAULT}/backupJobs`,
+      `GET ${VAULT}/backupJobs`, // InProgress
+      `GET ${VAULT}/backupJobs`, // Cancelling
     ].sort());
     await ACTIONS[a1.kind].apply(arm, a1, ctx(it));
     a1.status = 'applied';

@@ -130,7 +130,7 @@ describe('createDiagnoser', () => {
     }
   });
 
-  it('read counts: 7 + 1 per collection for the first VM, 1 + 1 per collection for the next VM sharing subscription, group and vault', async () => {
+  it('read counts: 8 + 1 per collection for the first VM, 1 + 1 per collection for the next VM sharing subscription, group and vault', async () => {
     // The snapshot extension comes from the VM GET's `resources`: no extensions-list call for a VM that has extensions.
     const diag = createDiagnoser(arm, { now: NOW });
     emu.requests.reset();
@@ -142,7 +142,8 @@ describe('createDiagnoser', () => {
       `GET ${rpcId('AzureBackup_web1_2')}`,
       `GET /subscriptions/${S}/resourceGroups/${RPC_RG}/providers/Microsoft.Authorization/locks`,
       `GET ${vmId('rg-app', 'web1')}`,
-      `GET ${VAULT}/backupJobs`,
+      `GET ${VAULT}/backupJobs`, // InProgress
+        `GET ${VAULT}/backupJobs`, // Cancelling
       `GET ${VAULT}/backupProtectedItems`,
       `GET /subscriptions/${S}/resourcegroups/rg-app`,
     ].sort());
@@ -169,7 +170,8 @@ describe('createDiagnoser', () => {
       expect(reads()).toEqual([
         `GET ${vmId('rg-app', 'web1')}`,
         `GET ${vmId('rg-app', 'web1')}/extensions`,
-        `GET ${VAULT}/backupJobs`,
+        `GET ${VAULT}/backupJobs`, // InProgress
+        `GET ${VAULT}/backupJobs`, // Cancelling
         `GET ${VAULT}/backupProtectedItems`,
         `GET /subscriptions/${S}/resourcegroups/rg-app`,
       ].sort());
@@ -234,7 +236,8 @@ describe('createDiagnoser', () => {
     const d = await diag.diagnose(candidate('web1'), { extension: false, collections: false });
     expect(reads()).toEqual([
       `GET ${vmId('rg-app', 'web1')}`,
-      `GET ${VAULT}/backupJobs`,
+      `GET ${VAULT}/backupJobs`, // InProgress
+        `GET ${VAULT}/backupJobs`, // Cancelling
       `GET ${VAULT}/backupProtectedItems`,
       `GET /subscriptions/${S}/resourcegroups/rg-app`,
     ].sort());
@@ -260,6 +263,6 @@ describe('createDiagnoser', () => {
     const diag = createDiagnoser(arm, { now: NOW });
     emu.requests.reset();
     await Promise.all(['web1', 'web10', 'app1'].map((v) => diag.diagnose(candidate(v))));
-    expect(reads()).toHaveLength(9 + 2 + 2);
+    expect(reads()).toHaveLength(10 + 2 + 2);
   });
 });

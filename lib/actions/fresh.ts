@@ -1,7 +1,7 @@
 // Fresh (uncached) reads shared by the action preconditions.
 import type { ArmContext } from '../arm/clients';
-import { parseProtectedItemId, parseVaultId, parseVmId, vmOfContainerName } from '../arm/ids';
-import { isRunning, jobListFilter } from '../discover/jobs';
+import { parseProtectedItemId, parseVaultId, parseVmId } from '../arm/ids';
+import { runningBackupsOfVault } from '../discover/rest';
 import type { PlanItem } from '../types';
 import { OPT_OUT_TAG } from '../plan';
 import { locksCovering } from '../diagnose';
@@ -57,20 +57,11 @@ export async function freshLocksCovering(arm: ArmContext, subscriptionId: string
 
 /**
  * A backup of the VM running in its vault now (InProgress or Cancelling, started in the last 7 days),
- * read now: its job name, or undefined. The vault is the one of the plan's protected item. The job
- * filter's grammar has no `or`, so the list carries no status clause (one read, not one per status)
- * and the running statuses are picked here, as discovery does.
+ * read now: its job name, or undefined. The vault is the one of the plan's protected item.
  */
 export async function freshBackupInProgress(arm: ArmContext, vault: { subscriptionId: string; resourceGroup: string; name: string }, vm: { resourceGroup: string; name: string }, now: Date): Promise<string | undefined> {
-  const since = new Date(now.getTime() - 7 * 86_400_000);
-  const filter = jobListFilter(since, now);
-  const mine = `${vm.resourceGroup};${vm.name}`.toLowerCase();
-  for await (const j of arm.backup(vault.subscriptionId).backupJobs.list(vault.name, vault.resourceGroup, { filter })) {
-    const p = j.properties as { status?: string; containerName?: string } | undefined;
-    const ref = p?.containerName ? vmOfContainerName(p.containerName) : undefined;
-    if (isRunning(p?.status) && ref && `${ref.resourceGroup};${ref.name}`.toLowerCase() === mine) return j.name ?? j.id ?? 'unknown';
-  }
-  return undefined;
+  const running = await runningBackupsOfVault(arm, vault, new Date(now.getTime() - 7 * 86_400_000), now);
+  return running.get(`${vm.resourceGroup};${vm.name}`.toLowerCase());
 }
 
 /** The vault of the plan item's protected item (else its vaultId); undefined when neither parses. */

@@ -2,8 +2,8 @@
 // jobs in the window (no status filter: the later successful or running jobs decide what is still broken).
 import pLimit from 'p-limit';
 import type { ArmContext } from '../arm/clients';
-import { parseJobId, parseSubscriptionId, parseVaultId, parseVmId, sameId, vmBackupNames, type VaultRef } from '../arm/ids';
-import { jobListFilter, normaliseJob, reduceToLatestPerItem, isVmBackupJob, type RawJob } from './jobs';
+import { parseJobId, parseSubscriptionId, parseVaultId, parseVmId, sameId, vmBackupNames, vmOfContainerName, type VaultRef } from '../arm/ids';
+import { isRunning, jobListFilter, normaliseJob, reduceToLatestPerItem, isVmBackupJob, type RawJob } from './jobs';
 import type { DiscoverOptions, DiscoveryResult, DiscoveryScope } from './types';
 
 export async function listVaults(arm: ArmContext, subscriptionId: string): Promise<VaultRef[]> {
@@ -13,6 +13,31 @@ export async function listVaults(arm: ArmContext, subscriptionId: string): Promi
   }
   return out;
 }
+
+/**
+ * The vault's running VM backups (InProgress or Cancelling) started since `since`, as
+ * `<resourceGroup>;<vm>` keys (lower-cased) mapped to the job name. The filter grammar has no `or`,
+ * so one small status-filtered list per running status, read in parallel: a busy vault's whole week
+ * of jobs is never paged through for this.
+ */
+export async function runningBackupsOfVault(arm: ArmContext, vault: Pick<VaultRef, 'subscriptionId' | 'resourceGroup' | 'name'>, since: Date, now: Date): Promise<Map<string, string>> {
+  const client = arm.backup(vault.subscriptionId);
+  const lists = await Promise.all(
+    RUNNING_STATUSES.map(async (status) => {
+      const found: [string, string][] = [];
+      const filter = `status eq '${status}' and ${jobListFilter(since, now)}`;
+      for await (const j of client.backupJobs.list(vault.name, vault.resourceGroup, { filter })) {
+        const p = j.properties as { status?: string; containerName?: string } | undefined;
+        const ref = p?.containerName && isRunning(p.status) ? vmOfContainerName(p.containerName) : undefined;
+        if (ref) found.push([`${ref.resourceGroup};${ref.name}`.toLowerCase(), j.name ?? j.id ?? 'unknown']);
+      }
+      return found;
+    }),
+  );
+  return new Map(lists.flat());
+}
+
+const RUNNING_STATUSES = ['InProgress', 'Cancelling'] as const;
 
 export async function listVaultJobs(arm: ArmContext, vault: VaultRef, since: Date, now: Date): Promise<RawJob[]> {
   const out: RawJob[] = [];
