@@ -19,16 +19,16 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO 8601 date-time');
 const name = z.string().min(1, 'expected a non-empty name');
 const provisioningState = z.enum(['Succeeded', 'Failed', 'Updating', 'Deleting', 'Creating']);
-const lock = z.object({ name, level: z.enum(['CanNotDelete', 'ReadOnly']), notes: z.string().optional() });
+const lock = z.strictObject({ name, level: z.enum(['CanNotDelete', 'ReadOnly']), notes: z.string().optional() });
 const locks = z.array(lock).default([]);
 
-const extension = z.object({
+const extension = z.strictObject({
   name,
   publisher: z.string().min(1),
   type: z.string().min(1),
   provisioningState: provisioningState.default('Succeeded'),
   typeHandlerVersion: z.string().optional(),
-  instanceViewStatus: z.object({
+  instanceViewStatus: z.strictObject({
     level: z.enum(['Info', 'Warning', 'Error']),
     code: z.string().optional(),
     displayStatus: z.string().optional(),
@@ -36,12 +36,12 @@ const extension = z.object({
   }).optional(),
 });
 
-const vm = z.object({
+const vm = z.strictObject({
   name,
   os: z.enum(['Windows', 'Linux']).default('Windows'),
   powerState: z.enum(['running', 'stopped', 'deallocated', 'starting', 'stopping']).default('running'),
   provisioningState: provisioningState.default('Succeeded'),
-  agent: z.object({ status: z.enum(['Ready', 'NotReady']).default('Ready'), version: z.string().default('2.7.41491.1102') }).default({ status: 'Ready', version: '2.7.41491.1102' }),
+  agent: z.strictObject({ status: z.enum(['Ready', 'NotReady']).default('Ready'), version: z.string().default('2.7.41491.1102') }).default({ status: 'Ready', version: '2.7.41491.1102' }),
   outboundConnectivity: z.boolean().default(true),
   tags: z.record(z.string(), z.string()).default({}),
   locks,
@@ -49,8 +49,8 @@ const vm = z.object({
   location: z.string().optional(),
 });
 
-const restorePoint = z.object({ name, timeCreated: isoDate });
-const rpc = z.object({
+const restorePoint = z.strictObject({ name, timeCreated: isoDate });
+const rpc = z.strictObject({
   name,
   sourceVmId: z.string().min(1),
   restorePoints: z.union([z.number().int().min(0).max(1000), z.array(restorePoint)]).default([]),
@@ -58,14 +58,14 @@ const rpc = z.object({
   location: z.string().optional(),
 });
 
-const errorDetail = z.object({
+const errorDetail = z.strictObject({
   errorCode: z.union([z.number(), z.string()]).optional(),
   errorTitle: z.string().optional(),
   errorString: z.string().optional(),
   recommendations: z.array(z.string()).optional(),
 });
 
-const job = z.object({
+const job = z.strictObject({
   name,
   vmId: z.string().min(1),
   operation: z.string().min(1).default('Backup'),
@@ -79,14 +79,14 @@ const job = z.object({
   isUserTriggered: z.boolean().optional(),
 });
 
-const vault = z.object({
+const vault = z.strictObject({
   name,
   location: z.string().optional(),
-  protectedItems: z.array(z.object({ vmId: z.string().min(1), policy: z.string().default('DefaultPolicy'), vmDeleted: z.boolean().optional() })).default([]),
+  protectedItems: z.array(z.strictObject({ vmId: z.string().min(1), policy: z.string().default('DefaultPolicy'), vmDeleted: z.boolean().optional() })).default([]),
   jobs: z.array(job).default([]),
 });
 
-const resourceGroup = z.object({
+const resourceGroup = z.strictObject({
   name,
   location: z.string().default('westeurope'),
   tags: z.record(z.string(), z.string()).default({}),
@@ -96,14 +96,14 @@ const resourceGroup = z.object({
   vaults: z.array(vault).default([]),
 });
 
-const subscription = z.object({
+const subscription = z.strictObject({
   id: z.string().regex(GUID, 'expected a subscription GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)'),
   displayName: z.string().default(''),
   locks,
   resourceGroups: z.array(resourceGroup).default([]),
 });
 
-const fault = z.object({
+const fault = z.strictObject({
   method: z.string().optional(),
   path: z.string().min(1),
   status: z.number().int().min(100).max(599).optional(),
@@ -115,9 +115,9 @@ const fault = z.object({
   errorCode: z.string().optional(),
 });
 
-const latency = z.union([z.number().min(0), z.object({ min: z.number().min(0), max: z.number().min(0) })]);
+const latency = z.union([z.number().min(0), z.strictObject({ min: z.number().min(0), max: z.number().min(0) })]);
 
-const estateSchema = z.object({
+const estateSchema = z.strictObject({
   now: isoDate.optional(),
   tenantId: z.string().regex(GUID, 'expected a tenant GUID').optional(),
   subscriptions: z.array(subscription),

@@ -19,6 +19,12 @@ describe('estate validation names the JSON path and the problem', () => {
     e.subscriptions[0].resourceGroups[0].virtualMachines[2].agent = { status: 'Sleepy', version: '1' };
     expect(errorOf(e)).toBe('subscriptions[0].resourceGroups[0].virtualMachines[2].agent.status: expected "Ready" | "NotReady"');
   });
+  test('a misspelt field is refused, not silently replaced by its default', () => {
+    const e = smallEstate();
+    // A typo here would otherwise leave outboundConnectivity at its default (true) without a word.
+    e.subscriptions[0].resourceGroups[0].virtualMachines[4] = { name: 'vm-nonet', os: 'Linux', outboundConectivity: false };
+    expect(errorOf(e)).toBe('subscriptions[0].resourceGroups[0].virtualMachines[4]: unknown field(s) outboundConectivity');
+  });
   test('non-GUID subscription id', () => {
     const e = smallEstate();
     e.subscriptions[0].id = 'prod';
