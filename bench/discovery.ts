@@ -3,7 +3,6 @@
 // For each scope it prints wall time, ARM requests (by kind, 429s) and what was found, so the default
 // path of lib/discover/index.ts (`defaultPath`) can be checked against measurements. See bench/README.md.
 
-import { parseArgs } from 'node:util';
 import { createArmContext, type ArmContext } from '../lib/arm/clients';
 import { sameId } from '../lib/arm/ids';
 import { defaultPath, discoverFailures, type DiscoveryResult, type DiscoveryScope } from '../lib/discover';
@@ -12,42 +11,17 @@ import { staticTokenCredential } from '../emulator/credential';
 import { generateEstate } from '../emulator/generate';
 import { start, type Emulator } from '../emulator/index';
 import { sdkClientOptions } from '../emulator/sdk-options';
+import { parseBenchOptions } from './options';
 
-interface Options { vms: number; vaults: number; subscriptions: number; failureRate: number; latencyMs: number; throttling: 'off' | 'arm'; seed: number; repeat: number; json: boolean }
+type Options = ReturnType<typeof options>;
 
-function options(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      vms: { type: 'string', default: '10000' },
-      vaults: { type: 'string', default: '50' },
-      subscriptions: { type: 'string', default: '5' },
-      'failure-rate': { type: 'string', default: '0.05' },
-      latency: { type: 'string', default: '20' },
-      throttling: { type: 'string', default: 'arm' },
-      seed: { type: 'string', default: '1' },
-      repeat: { type: 'string', default: '3' },
-      json: { type: 'boolean', default: false },
-    },
-  });
-  const int = (name: string, v: string, min: number): number => {
-    if (!/^\d+$/.test(v) || Number(v) < min) throw new Error(`--${name} ${JSON.stringify(v)}: expected a whole number >= ${min}`);
-    return Number(v);
-  };
-  if (values.throttling !== 'arm' && values.throttling !== 'off') throw new Error('--throttling: expected arm or off');
-  const o: Options = {
-    vms: int('vms', values.vms!, 1),
-    vaults: int('vaults', values.vaults!, 1),
-    subscriptions: int('subscriptions', values.subscriptions!, 1),
-    failureRate: Number(values['failure-rate']),
-    latencyMs: int('latency', values.latency!, 0),
-    throttling: values.throttling,
-    seed: int('seed', values.seed!, 0),
-    repeat: int('repeat', values.repeat!, 1),
-    json: values.json === true,
-  };
-  if (o.vaults % o.subscriptions !== 0 || o.vms % o.vaults !== 0) throw new Error('--vaults must divide --vms and be a multiple of --subscriptions');
-  return o;
+function options(argv: string[]) {
+  return parseBenchOptions(
+    argv,
+    'usage: npm run bench:discovery -- [--vms 10000] [--vaults 50] [--subscriptions 5] [--failure-rate 0.05]\n' +
+      '                                  [--latency 20] [--throttling arm|off] [--seed 1] [--repeat 3] [--json]\n',
+    { repeat: { default: '3', min: 1 } },
+  );
 }
 
 interface Measurement {

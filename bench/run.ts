@@ -3,7 +3,6 @@
 // wall time, ARM requests by kind and by resource type, requests per remediated VM, the lower limit
 // ARM's throttling puts on that work, and peak RSS. See bench/README.md for how to read the figures.
 
-import { parseArgs } from 'node:util';
 import { createArmContext } from '../lib/arm/clients';
 import { loadSettings, type Settings } from '../lib/config';
 import { runRemediation } from '../lib/engine';
@@ -15,62 +14,17 @@ import { generateEstate } from '../emulator/generate';
 import { start, type Emulator, type RequestRecord } from '../emulator/index';
 import { sdkClientOptions } from '../emulator/sdk-options';
 import { ARM_BUDGETS, type BudgetCategory } from '../emulator/throttle';
+import { parseBenchOptions } from './options';
 
-interface BenchOptions {
-  vms: number;
-  vaults: number;
-  subscriptions: number;
-  failureRate: number;
-  latencyMs: number;
-  throttling: 'off' | 'arm';
-  concurrency: number;
-  seed: number;
-  json: boolean;
-}
+type BenchOptions = ReturnType<typeof options>;
 
-function options(argv: string[]): BenchOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      vms: { type: 'string', default: '10000' },
-      vaults: { type: 'string', default: '50' },
-      subscriptions: { type: 'string', default: '5' },
-      'failure-rate': { type: 'string', default: '0.05' },
-      latency: { type: 'string', default: '20' },
-      throttling: { type: 'string', default: 'arm' },
-      concurrency: { type: 'string', default: '16' },
-      seed: { type: 'string', default: '1' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(
-      'usage: npm run bench -- [--vms 10000] [--vaults 50] [--subscriptions 5] [--failure-rate 0.05]\n' +
-        '                        [--latency 20] [--throttling arm|off] [--concurrency 16] [--seed 1] [--json]\n',
-    );
-    process.exit(0);
-  }
-  const int = (name: string, v: string, min: number): number => {
-    if (!/^\d+$/.test(v) || Number(v) < min) throw new Error(`--${name} ${JSON.stringify(v)}: expected a whole number >= ${min}`);
-    return Number(v);
-  };
-  const o: BenchOptions = {
-    vms: int('vms', values.vms!, 1),
-    vaults: int('vaults', values.vaults!, 1),
-    subscriptions: int('subscriptions', values.subscriptions!, 1),
-    failureRate: Number(values['failure-rate']),
-    latencyMs: int('latency', values.latency!, 0),
-    throttling: values.throttling === 'off' ? 'off' : 'arm',
-    concurrency: int('concurrency', values.concurrency!, 1),
-    seed: int('seed', values.seed!, 0),
-    json: values.json === true,
-  };
-  if (!(o.failureRate >= 0 && o.failureRate <= 1)) throw new Error('--failure-rate: expected 0..1');
-  if (values.throttling !== 'arm' && values.throttling !== 'off') throw new Error('--throttling: expected arm or off');
-  if (o.vaults % o.subscriptions !== 0) throw new Error('--vaults must be a multiple of --subscriptions');
-  if (o.vms % o.vaults !== 0) throw new Error('--vms must be a multiple of --vaults');
-  return o;
+function options(argv: string[]) {
+  return parseBenchOptions(
+    argv,
+    'usage: npm run bench -- [--vms 10000] [--vaults 50] [--subscriptions 5] [--failure-rate 0.05]\n' +
+      '                        [--latency 20] [--throttling arm|off] [--concurrency 16] [--seed 1] [--json]\n',
+    { concurrency: { default: '16', min: 1 } },
+  );
 }
 
 /** `Microsoft.Compute/virtualMachines/extensions` from a request path; ids and names dropped. */
