@@ -6,15 +6,16 @@ import { makeJwt } from '../emulator/jwt';
 
 const V = `/subscriptions/${SUB}/resourceGroups/rg-app/providers/Microsoft.RecoveryServices/vaults/rsv-prod`;
 
-function raw(emu: Emulator, method: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, any>; body: string }> {
+function raw(emu: Emulator, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; headers: Record<string, any>; body: string }> {
   return new Promise((resolve, reject) => {
-    const r = https.request(`${emu.endpoint}${path}`, { method, ca: emu.ca, headers: { Authorization: `Bearer ${makeJwt({})}`, ...headers } }, (res) => {
+    const h: Record<string, string> = { Authorization: `Bearer ${makeJwt({})}`, ...(body !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) } : {}), ...headers };
+    const r = https.request(`${emu.endpoint}${path}`, { method, ca: emu.ca, headers: h }, (res) => {
       let b = '';
       res.on('data', (c) => (b += c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: b }));
     });
     r.on('error', reject);
-    r.end();
+    r.end(body);
   });
 }
 
@@ -97,4 +98,30 @@ describe('ARM wire fidelity (raw HTTP)', () => {
     const absent = await raw(emu, 'DELETE', `/subscriptions/${SUB}/resourceGroups/rg-app/providers/Microsoft.Compute/restorePointCollections/AzureBackup_x_1?api-version=2024-11-01`);
     expect(absent.status).toBe(204);
   });
+
+  test('Backup Now with a body that is not an IaasVMBackupRequest object is a 400 BMSUserErrorInvalidInput and triggers nothing', async () => {
+    const item = `${V}/backupFabrics/Azure/protectionContainers/IaasVMContainer;iaasvmcontainerv2;rg-app;vm-ok/protectedItems/VM;iaasvmcontainerv2;rg-app;vm-ok/backup?api-version=2023-06-01`;
+    const jobsBefore = emu.state.vault(SUB, 'rg-app', 'rsv-prod')!.vault.jobs.length;
+    const cases: [string, string | undefined, Record<string, string>][] = [
+      ['absent', undefined, {}],
+      ['not JSON', 'backup please', { 'Content-Type': 'text/plain' }],
+      ['malformed JSON', '{"properties":', {}],
+      ['null', 'null', {}],
+      ['array', '[{"properties":{"objectType":"IaasVMBackupRequest"}}]', {}],
+      ['string', '"IaasVMBackupRequest"', {}],
+      ['empty object', '{}', {}],
+      ['properties not an object', '{"properties":"IaasVMBackupRequest"}', {}],
+      ['no objectType', '{"properties":{}}', {}],
+      ['other objectType', '{"properties":{"objectType":"AzureFileShareBackupRequest"}}', {}],
+      ['objectType wrong case', '{"properties":{"objectType":"iaasvmbackuprequest"}}', {}],
+    ];
+    for (const [what, body, headers] of cases) {
+      const res = await raw(emu, 'POST', item, headers, body);
+      expect([what, res.status]).toEqual([what, 400]);
+      expect([what, JSON.parse(res.body)]).toEqual([what, { error: { code: 'BMSUserErrorInvalidInput', message: expect.any(String) } }]);
+      expect(res.headers['location']).toBeUndefined();
+    }
+    expect(emu.state.vault(SUB, 'rg-app', 'rsv-prod')!.vault.jobs.length).toBe(jobsBefore);
+  });
+
 });

@@ -47,6 +47,23 @@ function entriesOfVault(ctx: RouteContext, v: VaultEntry): ProtectedItemEntry[] 
   return v.vault.protectedItems.map((i) => ctx.state.protectedItemsOfVm(i.vmId).find((e) => e.vault === v && e.item === i)!);
 }
 
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/**
+ * Why a Backup Now body is not a valid Azure VM backup request, or undefined when it is. The SDK's
+ * `backups.trigger` and `az backup protection backup-now` both send
+ * `{"properties":{"objectType":"IaasVMBackupRequest",...}}`; anything else (no body, text, an array,
+ * another objectType) is rejected before anything is triggered.
+ */
+function backupRequestError(body: unknown): string | undefined {
+  if (!isObject(body)) return 'The backup request body must be a JSON object with properties.objectType IaasVMBackupRequest.';
+  if (!isObject(body.properties)) return 'The backup request must carry a properties object with objectType IaasVMBackupRequest.';
+  const objectType = body.properties.objectType;
+  if (objectType !== 'IaasVMBackupRequest')
+    return `Backup request objectType '${String(objectType)}' is not valid for an Azure VM; use IaasVMBackupRequest.`;
+  return undefined;
+}
+
 function eqi(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
@@ -181,9 +198,8 @@ export function registerBackupRoutes(router: Router, rt: EmulatorRuntime): void 
     if (isResponse(v)) return v;
     const e = itemOr404(ctx, v);
     if (isResponse(e)) return e;
-    const objectType = ctx.body?.properties?.objectType;
-    if (objectType !== undefined && objectType !== 'IaasVMBackupRequest')
-      return armError(400, 'BMSUserErrorInvalidInput', `Backup request objectType '${String(objectType)}' is not valid for an Azure VM; use IaasVMBackupRequest.`);
+    const invalid = backupRequestError(ctx.body);
+    if (invalid) return armError(400, 'BMSUserErrorInvalidInput', invalid);
     if (isBackupRunning(rt, e)) {
       const info = SIMULATED_FAILURES.UserErrorBackupOperationInProgress;
       return armError(400, 'UserErrorBackupOperationInProgress', info.errorString);
