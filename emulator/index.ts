@@ -219,6 +219,12 @@ export async function start(opts: StartOptions = {}): Promise<Emulator> {
         if (router.hasPath(rawPath)) return armError(405, 'MethodNotAllowed', `The requested resource does not support http method '${method}'.`);
         return armError(404, 'NotFound', `The emulator has no route for ${method} ${path}.`);
       }
+      // ARM resolves the subscription before any resource provider sees the call: a subscription
+      // the estate does not hold is SubscriptionNotFound on every route under it (resource groups,
+      // VMs, vaults, locks...), never a ResourceGroupNotFound or ResourceNotFound further down.
+      const subMatch = /^\/subscriptions\/([^/]+)/i.exec(path);
+      if (subMatch && !state.subscription(subMatch[1]))
+        return armError(404, 'SubscriptionNotFound', `The subscription '${subMatch[1]}' could not be found.`);
       const ctx: RouteContext = {
         method,
         path,

@@ -124,4 +124,27 @@ describe('ARM wire fidelity (raw HTTP)', () => {
     expect(emu.state.vault(SUB, 'rg-app', 'rsv-prod')!.vault.jobs.length).toBe(jobsBefore);
   });
 
+  test('a subscription that is not in the estate is 404 SubscriptionNotFound on resource-group-scoped routes, never ResourceGroupNotFound', async () => {
+    const GONE = '99999999-9999-4999-8999-999999999999';
+    const S = `/subscriptions/${GONE}`;
+    const routes: [string, string][] = [
+      ['GET', `${S}/resourcegroups/rg-app?api-version=2025-04-01`],
+      ['GET', `${S}/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines?api-version=2024-11-01`],
+      ['GET', `${S}/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/vm-ok?api-version=2024-11-01`],
+      ['GET', `${S}/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/vm-ok/extensions?api-version=2024-11-01`],
+      ['GET', `${S}/resourceGroups/AzureBackupRG_westeurope_2/providers/Microsoft.Compute/restorePointCollections/AzureBackup_vm-agent_300?api-version=2024-11-01`],
+      ['DELETE', `${S}/resourceGroups/AzureBackupRG_westeurope_2/providers/Microsoft.Compute/restorePointCollections/AzureBackup_vm-agent_300?api-version=2024-11-01`],
+      ['GET', `${S}/resourceGroups/rg-app/providers/Microsoft.RecoveryServices/vaults?api-version=2023-06-01`],
+      ['GET', `${S}/resourceGroups/rg-app/providers/Microsoft.RecoveryServices/vaults/rsv-prod?api-version=2023-06-01`],
+      ['GET', `${S}/resourceGroups/rg-app/providers/Microsoft.RecoveryServices/vaults/rsv-prod/backupJobs?api-version=2023-06-01`],
+      ['GET', `${S}/resourceGroups/rg-app/providers/Microsoft.Authorization/locks?api-version=2020-05-01`],
+    ];
+    for (const [method, path] of routes) {
+      const res = await raw(emu, method, path);
+      expect([method, path, res.status, JSON.parse(res.body).error]).toEqual([method, path, 404, { code: 'SubscriptionNotFound', message: `The subscription '${GONE}' could not be found.` }]);
+    }
+    // The estate's own subscription is unaffected.
+    expect((await raw(emu, 'GET', `/subscriptions/${SUB}/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/vm-ok?api-version=2024-11-01`)).status).toBe(200);
+  });
+
 });
