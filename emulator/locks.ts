@@ -2,7 +2,7 @@
 // semantics (a list at a scope includes the locks inherited from above and those on resources
 // below; `$filter=atScope()` keeps only the scope itself and above).
 import type { LockSpec } from './estate';
-import type { EmulatorState } from './state';
+import type { EmulatorState, RpcEntry, VaultEntry, VmEntry } from './state';
 
 export interface LockScope {
   /** Canonical id of the scope (estate casing when the resource is known). */
@@ -55,34 +55,65 @@ export function scopeChain(state: EmulatorState, scope: string, create = false):
   if (p.length === 4) return chain;
   if (lc(p[4]) !== 'providers' || p.length < 8 || (p.length - 6) % 2 !== 0) return undefined;
   const ns = p[5];
+  // Each resource level must be one the estate holds: a VM, a restore point collection or a vault
+  // at the top, then a VM's extension or a collection's restore point. Anything else (a storage
+  // account, a vault or extension that is not there) is ARM's ResourceNotFound for the scope.
+  let parent: { kind: 'vm'; e: VmEntry } | { kind: 'rpc'; e: RpcEntry } | { kind: 'vault'; e: VaultEntry } | { kind: 'leaf' } | undefined;
   let id = `${rgE.id}/providers/${ns}`;
   for (let i = 6; i < p.length; i += 2) {
     const type = p[i];
     const name = p[i + 1];
-    const level = i === 6 ? lc(`${ns}/${type}`) : '';
-    if (level === 'microsoft.compute/virtualmachines') {
-      const vm = state.vm(sub.id, rgE.rg.name, name);
-      if (!vm) return undefined;
-      id = vm.id;
-      chain.push({ id, locks: vm.vm.locks });
-      continue;
+    if (i === 6) {
+      const level = lc(`${ns}/${type}`);
+      if (level === 'microsoft.compute/virtualmachines') {
+        const vm = state.vm(sub.id, rgE.rg.name, name);
+        if (!vm) return undefined;
+        id = vm.id;
+        chain.push({ id, locks: vm.vm.locks });
+        parent = { kind: 'vm', e: vm };
+        continue;
+      }
+      if (level === 'microsoft.compute/restorepointcollections') {
+        const rpc = state.rpc(sub.id, rgE.rg.name, name);
+        if (!rpc) return undefined;
+        id = rpc.id;
+        chain.push({ id, locks: rpc.rpc.locks });
+        parent = { kind: 'rpc', e: rpc };
+        continue;
+      }
+      if (level === 'microsoft.recoveryservices/vaults') {
+        const vault = state.vault(sub.id, rgE.rg.name, name);
+        if (!vault) return undefined;
+        id = vault.id;
+        chain.push(extraScope(state, id, create && i + 2 >= p.length));
+        parent = { kind: 'vault', e: vault };
+        continue;
+      }
+      return undefined;
     }
-    if (level === 'microsoft.compute/restorepointcollections') {
-      const rpc = state.rpc(sub.id, rgE.rg.name, name);
-      if (!rpc) return undefined;
-      id = rpc.id;
-      chain.push({ id, locks: rpc.rpc.locks });
-      continue;
-    }
-    id = `${id}/${type}/${name}`;
-    let extra = state.extraLocks.get(lc(id));
-    if (!extra) {
-      extra = { id, locks: [] };
-      if (create && i + 2 >= p.length) state.extraLocks.set(lc(id), extra);
-    }
-    chain.push(extra);
+    if (parent?.kind === 'vm' && lc(type) === 'extensions') {
+      const x = parent.e.vm.extensions.find((x) => lc(x.name) === lc(name));
+      if (!x) return undefined;
+      id = `${parent.e.id}/extensions/${x.name}`;
+    } else if (parent?.kind === 'rpc' && lc(type) === 'restorepoints') {
+      const rp = parent.e.rpc.restorePoints.find((r) => lc(r.name) === lc(name));
+      if (!rp) return undefined;
+      id = `${parent.e.id}/restorePoints/${rp.name}`;
+    } else return undefined;
+    chain.push(extraScope(state, id, create && i + 2 >= p.length));
+    parent = { kind: 'leaf' };
   }
   return chain;
+}
+
+/** The lock holder of a resource the estate file has no lock list for; registered only when a lock is put there. */
+function extraScope(state: EmulatorState, id: string, register: boolean): LockScope {
+  let extra = state.extraLocks.get(lc(id));
+  if (!extra) {
+    extra = { id, locks: [] };
+    if (register) state.extraLocks.set(lc(id), extra);
+  }
+  return extra;
 }
 
 /** Locks that stop `op` on `targetId`: any lock blocks a delete, ReadOnly also blocks writes. */

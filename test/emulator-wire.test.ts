@@ -147,4 +147,37 @@ describe('ARM wire fidelity (raw HTTP)', () => {
     expect((await raw(emu, 'GET', `/subscriptions/${SUB}/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/vm-ok?api-version=2024-11-01`)).status).toBe(200);
   });
 
+  test('a lock PUT on a resource scope the estate does not hold is 404 ResourceNotFound; locks on existing scopes keep working', async () => {
+    const RG = `/subscriptions/${SUB}/resourceGroups/rg-app`;
+    const lockBody = JSON.stringify({ properties: { level: 'CanNotDelete' } });
+    const missing = [
+      `${RG}/providers/Microsoft.RecoveryServices/vaults/rsv-nope`,
+      `${RG}/providers/Microsoft.Storage/storageAccounts/stnope`,
+      `${RG}/providers/Microsoft.Compute/virtualMachines/vm-ok/extensions/NoSuchExtension`,
+      `/subscriptions/${SUB}/resourceGroups/AzureBackupRG_westeurope_2/providers/Microsoft.Compute/restorePointCollections/AzureBackup_vm-agent_300/restorePoints/no-such-rp`,
+      `${RG}/providers/Microsoft.Compute/virtualMachines/vm-nope`,
+    ];
+    for (const scope of missing) {
+      const res = await raw(emu, 'PUT', `${scope}/providers/Microsoft.Authorization/locks/guard?api-version=2020-05-01`, {}, lockBody);
+      expect([scope, res.status, JSON.parse(res.body).error.code]).toEqual([scope, 404, 'ResourceNotFound']);
+      const get = await raw(emu, 'GET', `${scope}/providers/Microsoft.Authorization/locks/guard?api-version=2020-05-01`);
+      expect([scope, get.status]).toEqual([scope, 404]);
+    }
+    const existing = [
+      `/subscriptions/${SUB}`,
+      RG,
+      `${RG}/providers/Microsoft.Compute/virtualMachines/vm-ok`,
+      `${RG}/providers/Microsoft.Compute//virtualMachines/vm-ext`,
+      `/subscriptions/${SUB}/resourceGroups/AzureBackupRG_westeurope_2/providers/Microsoft.Compute/restorePointCollections/AzureBackup_vm-agent_300`,
+      `${RG}/providers/Microsoft.RecoveryServices/vaults/rsv-prod`,
+      `${RG}/providers/Microsoft.Compute/virtualMachines/vm-ok/extensions/VMSnapshot`,
+    ];
+    for (const scope of existing) {
+      const url = `${scope}/providers/Microsoft.Authorization/locks/wire-guard?api-version=2020-05-01`;
+      const res = await raw(emu, 'PUT', url, {}, lockBody);
+      expect([scope, res.status]).toEqual([scope, 201]);
+      expect((await raw(emu, 'GET', url)).status).toBe(200);
+      expect((await raw(emu, 'DELETE', url)).status).toBe(200);
+    }
+  });
 });
