@@ -8,9 +8,9 @@ import { sameId } from '../lib/arm/ids';
 import { defaultPath, discoverFailures, type DiscoveryResult, type DiscoveryScope } from '../lib/discover';
 import { discoverGraph } from '../lib/discover/graph';
 import { staticTokenCredential } from '../emulator/credential';
-import { generateEstate } from '../emulator/generate';
-import { start, type Emulator } from '../emulator/index';
+import type { Emulator } from '../emulator/index';
 import { sdkClientOptions } from '../emulator/sdk-options';
+import { startBenchEstate } from './estate';
 import { parseBenchOptions } from './options';
 
 type Options = ReturnType<typeof options>;
@@ -92,16 +92,7 @@ async function graphNarrowed(arm: ArmContext, subscriptionId: string, keep: (c: 
 async function main(): Promise<void> {
   const o = options(process.argv.slice(2));
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
-  const raw = generateEstate({
-    subscriptions: o.subscriptions,
-    vaultsPerSubscription: o.vaults / o.subscriptions,
-    vmsPerVault: o.vms / o.vaults,
-    failureRate: o.failureRate,
-    seed: o.seed,
-    throttling: o.throttling,
-    latencyMs: o.latencyMs,
-  });
-  const emu = await start({ estate: raw, port: 0 });
+  const emu = await startBenchEstate(o);
   try {
     const sdk = sdkClientOptions(emu);
     const arm = createArmContext({ endpoint: emu.endpoint, credential: staticTokenCredential(), ca: emu.ca, retry: sdk.retryOptions });

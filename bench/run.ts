@@ -10,10 +10,10 @@ import { createLedger } from '../lib/ledger';
 import { startAzurite } from '../lib/storage/azurite';
 import type { RunMode, RunReport } from '../lib/types';
 import { staticTokenCredential } from '../emulator/credential';
-import { generateEstate } from '../emulator/generate';
-import { start, type Emulator, type RequestRecord } from '../emulator/index';
+import type { Emulator, RequestRecord } from '../emulator/index';
 import { sdkClientOptions } from '../emulator/sdk-options';
 import { ARM_BUDGETS, type BudgetCategory } from '../emulator/throttle';
+import { startBenchEstate } from './estate';
 import { parseBenchOptions } from './options';
 
 type BenchOptions = ReturnType<typeof options>;
@@ -245,16 +245,7 @@ async function main(): Promise<void> {
   const o = options(process.argv.slice(2));
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
   const tGen = performance.now();
-  const raw = generateEstate({
-    subscriptions: o.subscriptions,
-    vaultsPerSubscription: o.vaults / o.subscriptions,
-    vmsPerVault: o.vms / o.vaults,
-    failureRate: o.failureRate,
-    seed: o.seed,
-    throttling: o.throttling,
-    latencyMs: o.latencyMs,
-  });
-  const emu = await start({ estate: raw, port: 0 });
+  const emu = await startBenchEstate(o);
   const azurite = await startAzurite({ silent: true });
   log(`bench: ${o.vms} VMs in ${o.vaults} vaults over ${o.subscriptions} subscriptions, ${o.failureRate * 100}% failing, ` +
     `throttling ${o.throttling}, latency ${o.latencyMs} ms, concurrency ${o.concurrency}; estate, emulator and Azurite ready in ${((performance.now() - tGen) / 1000).toFixed(1)} s`);
