@@ -5,19 +5,26 @@ import { failedJob, ids, oneVaultEstate, RG, SUB, useHarness, vmSpec } from './h
 
 const env = useHarness();
 
-test('a slow backup is pending, then verified as resolved by a later run without a second trigger', async () => {
+/**
+ * One VM whose failed job is fixed by a Backup Now that takes a simulated hour, against a
+ * 10-minute verification deadline: the first apply triggers it (its only write) and leaves it pending.
+ */
+async function slowBackupTriggered(failedJobName: string) {
   const e = await env(
     oneVaultEstate({
       vms: [vmSpec('vm-slow')],
-      jobs: [failedJob('00000000-0000-4000-8000-00000000d001', 'vm-slow', 'BackUpOperationFailedV2')],
+      jobs: [failedJob(failedJobName, 'vm-slow', 'BackUpOperationFailedV2')],
       simulation: { backupDurationSeconds: 3600 },
     }),
     { settings: { verifyTimeoutMs: 10 * 60_000 } },
   );
-  const vmId = ids.vm(SUB, RG, 'vm-slow');
-
   const first = await e.run('apply');
   expect(e.writes().map((w) => w.method)).toEqual(['POST']);
+  return { e, vmId: ids.vm(SUB, RG, 'vm-slow'), first };
+}
+
+test('a slow backup is pending, then verified as resolved by a later run without a second trigger', async () => {
+  const { e, vmId, first } = await slowBackupTriggered('00000000-0000-4000-8000-00000000d001');
   const v1 = first.items[0].verification;
   expect(v1?.outcome).toBe('pending');
   expect(v1?.status).toBe('InProgress');
@@ -47,18 +54,7 @@ test('a slow backup is pending, then verified as resolved by a later run without
 });
 
 test('a pending backup is verified by a later run even after its failed job left the look-back window; out-of-scope runs leave it alone', async () => {
-  const e = await env(
-    oneVaultEstate({
-      vms: [vmSpec('vm-slow')],
-      jobs: [failedJob('00000000-0000-4000-8000-00000000d002', 'vm-slow', 'BackUpOperationFailedV2')],
-      simulation: { backupDurationSeconds: 3600 },
-    }),
-    { settings: { verifyTimeoutMs: 10 * 60_000 } },
-  );
-  const vmId = ids.vm(SUB, RG, 'vm-slow');
-
-  const first = await e.run('apply');
-  expect(e.writes().map((w) => w.method)).toEqual(['POST']);
+  const { e, vmId, first } = await slowBackupTriggered('00000000-0000-4000-8000-00000000d002');
   const v1 = first.items[0].verification!;
   expect(v1.outcome).toBe('pending');
   const pending = await e.ledger.pendingVerifications();
@@ -92,18 +88,7 @@ test('a pending backup is verified by a later run even after its failed job left
 });
 
 test('a pending backup whose job vanished (404) is escalated once with JobNotFound, and later runs stop following it', async () => {
-  const e = await env(
-    oneVaultEstate({
-      vms: [vmSpec('vm-slow')],
-      jobs: [failedJob('00000000-0000-4000-8000-00000000d003', 'vm-slow', 'BackUpOperationFailedV2')],
-      simulation: { backupDurationSeconds: 3600 },
-    }),
-    { settings: { verifyTimeoutMs: 10 * 60_000 } },
-  );
-  const vmId = ids.vm(SUB, RG, 'vm-slow');
-
-  const first = await e.run('apply');
-  expect(e.writes().map((w) => w.method)).toEqual(['POST']);
+  const { e, vmId, first } = await slowBackupTriggered('00000000-0000-4000-8000-00000000d003');
   const v1 = first.items[0].verification!;
   expect(v1.outcome).toBe('pending');
   expect(await e.ledger.pendingVerifications()).toHaveLength(1);
