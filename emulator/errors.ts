@@ -7,6 +7,11 @@ export interface ArmResponse {
   body?: unknown;
 }
 
+/** Tells a route's early answer (an error) from the entry it looked up. */
+export function isResponse(x: unknown): x is ArmResponse {
+  return typeof (x as ArmResponse).status === 'number';
+}
+
 export function armError(status: number, code: string, message: string, headers?: Record<string, string>): ArmResponse {
   return { status, headers, body: { error: { code, message } } };
 }

@@ -1,7 +1,7 @@
 // Microsoft.RecoveryServices: vaults, backup jobs (filter + paging), protected items, protection
 // containers, Backup Now with its operation status/results, and job cancellation.
 import type { Router, RouteContext } from '../router';
-import { armError, type ArmResponse } from '../errors';
+import { armError, isResponse, type ArmResponse } from '../errors';
 import { apiVersionOf, queryParam, type EmulatorRuntime } from '../runtime';
 import { serializeJob, serializeProtectedItem, serializeProtectionContainer, serializeVault } from '../serialize';
 import { FilterError, parseFilter, parseFilterTime } from '../backup-filter';
@@ -13,8 +13,6 @@ import type { JobSpec } from '../estate';
 
 const V = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}';
 const ITEM = `${V}/backupFabrics/{fabricName}/protectionContainers/{containerName}/protectedItems/{protectedItemName}`;
-
-const isResponse = (x: unknown): x is ArmResponse => typeof (x as ArmResponse).status === 'number';
 
 function vaultOr404(ctx: RouteContext): VaultEntry | ArmResponse {
   const v = ctx.state.vault(ctx.params.subscriptionId, ctx.params.resourceGroupName, ctx.params.vaultName);

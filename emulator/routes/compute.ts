@@ -3,7 +3,7 @@
 // shows `Deleting` until the operation completes, which happens at the next request to the
 // emulator (so the first poll already sees Succeeded and `beginDeleteAndWait` returns at once).
 import type { Router, RouteContext } from '../router';
-import { armError, notFound, scopeLocked, type ArmResponse } from '../errors';
+import { armError, isResponse, notFound, scopeLocked, type ArmResponse } from '../errors';
 import { blockingScopes } from '../locks';
 import { apiVersionOf, queryParam, type EmulatorRuntime, type Operation } from '../runtime';
 import {
@@ -28,21 +28,17 @@ export function computeLroAccepted(ctx: RouteContext, subscriptionId: string, lo
 }
 
 export function registerComputeRoutes(router: Router, rt: EmulatorRuntime): void {
-  const vmOr404 = (ctx: RouteContext): VmEntry | ArmResponse => {
-    const e = ctx.state.vm(ctx.params.subscriptionId, ctx.params.resourceGroupName, ctx.params.vmName);
-    if (e) return e;
+  /** The looked-up entry, else ARM's 404: the resource group's when it is missing, then the resource's. */
+  const entryOr404 = <T>(ctx: RouteContext, entry: T | undefined, type: string, name: string): T | ArmResponse => {
+    if (entry) return entry;
     if (!ctx.state.resourceGroup(ctx.params.subscriptionId, ctx.params.resourceGroupName))
       return armError(404, 'ResourceGroupNotFound', `Resource group '${ctx.params.resourceGroupName}' could not be found.`);
-    return notFound('Microsoft.Compute/virtualMachines', ctx.params.vmName, ctx.params.resourceGroupName);
+    return notFound(type, name, ctx.params.resourceGroupName);
   };
-  const rpcOr404 = (ctx: RouteContext): RpcEntry | ArmResponse => {
-    const e = ctx.state.rpc(ctx.params.subscriptionId, ctx.params.resourceGroupName, ctx.params.collectionName);
-    if (e) return e;
-    if (!ctx.state.resourceGroup(ctx.params.subscriptionId, ctx.params.resourceGroupName))
-      return armError(404, 'ResourceGroupNotFound', `Resource group '${ctx.params.resourceGroupName}' could not be found.`);
-    return notFound('Microsoft.Compute/restorePointCollections', ctx.params.collectionName, ctx.params.resourceGroupName);
-  };
-  const isResponse = (x: unknown): x is ArmResponse => typeof (x as ArmResponse).status === 'number';
+  const vmOr404 = (ctx: RouteContext): VmEntry | ArmResponse =>
+    entryOr404(ctx, ctx.state.vm(ctx.params.subscriptionId, ctx.params.resourceGroupName, ctx.params.vmName), 'Microsoft.Compute/virtualMachines', ctx.params.vmName);
+  const rpcOr404 = (ctx: RouteContext): RpcEntry | ArmResponse =>
+    entryOr404(ctx, ctx.state.rpc(ctx.params.subscriptionId, ctx.params.resourceGroupName, ctx.params.collectionName), 'Microsoft.Compute/restorePointCollections', ctx.params.collectionName);
   // ARM answers any request under a missing resource group with 404, a DELETE too; only an absent
   // resource in an existing group is the idempotent 204.
   const rgMissing = (ctx: RouteContext): ArmResponse | undefined =>
