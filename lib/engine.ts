@@ -9,14 +9,14 @@ import { ACTIONS } from './actions';
 import { catalogueEntry } from './catalogue';
 import { classify } from './classify';
 import type { Settings } from './config';
-import { createDiagnoser, type DiagnoseOptions } from './diagnose';
+import { createDiagnoser } from './diagnose';
 import { discoverFailures } from './discover';
 import type { Candidate } from './discover/types';
 import { executeItem, type ActionRunner } from './execute';
 import { isThrottled, RunBudget, scopeFinding } from './guardrails';
 import type { Ledger, PendingVerification } from './ledger';
 import { silentLogger, type Logger } from './log';
-import { planItem } from './plan';
+import { diagnoseOptionsFor, planItem } from './plan';
 import type { Finding, PlanItem, PlannedAction, RunMode, RunNote, RunReport, Verification } from './types';
 import { JOB_NOT_FOUND, verifyBackup } from './verify';
 
@@ -268,23 +268,8 @@ function discoveryNotes(d: Awaited<ReturnType<typeof discoverFailures>>): RunNot
   return [...notes, ...skipped];
 }
 
-/**
- * What the planner will look at for this catalogue entry, so diagnosis reads nothing else: the
- * snapshot extension when the entry removes it or checks it, restore point collections (points and
- * locks) when the entry deletes them or checks them, locks on the extension when its removal may be
- * planned. Unclassified failures need only the VM and its resource group (existence, opt-out).
- */
-export function diagnoseOptionsFor(entry: { fixes: readonly string[]; causes: readonly { check: string }[] } | undefined, settings: { allowedActions: readonly string[] }): DiagnoseOptions {
-  if (!entry) return { extension: false, collections: false };
-  const checks = new Set(entry.causes.map((c) => c.check));
-  const fixes = (k: string) => entry.fixes.includes(k);
-  return {
-    extension: fixes('remove-snapshot-extension') || checks.has('snapshot-extension-state') || checks.has('outbound-connectivity'),
-    collections: fixes('delete-restore-point-collection') || checks.has('restore-point-limit') || checks.has('collection-lock'),
-    // Locks on the snapshot extension matter only when its removal may be planned (and allowed).
-    extensionLocks: fixes('remove-snapshot-extension') && settings.allowedActions.includes('remove-snapshot-extension'),
-  };
-}
+/** What diagnosis reads for a catalogue entry: what its fixes' rules and cause checks ask for (lib/plan). */
+export { diagnoseOptionsFor } from './plan';
 
 /** classify → diagnose → plan for one failed job. Read failures become findings, never writes. */
 async function planCandidate(

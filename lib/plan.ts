@@ -1,48 +1,59 @@
 // Diagnosis + classification → the ordered writes for one failed job, and the findings for a human.
 // Pure: no I/O, no clock (`now` comes in), so every safety rule here is unit-testable on hand-made facts.
 // The rule of thumb throughout: act only on what the diagnosis proves; when in doubt, a finding and no write.
-import type { ActionKind, AutomationClass, Classification, Finding, PlanItem, PlannedAction } from './types';
+// Which write applies when is each action's own rule (lib/actions); this module gates, orders and combines.
+import type { ActionKind, Classification, Finding, PlanItem, PlannedAction } from './types';
 import type { Candidate } from './discover/types';
-import type { CollectionFacts, Diagnosis, LockRef } from './diagnose';
-import { parseVmId, sameId } from './arm/ids';
+import type { DiagnoseOptions, Diagnosis, LockRef } from './diagnose';
+import { diagnoseOptionsForFacts } from './diagnose';
+import type { FactName } from './facts';
+import { parseVmId } from './arm/ids';
+import { ACTIONS, actionModule } from './actions';
+import type { PlanCatalogueEntry, PlanContext, PlanOptions } from './actions/types';
+import { OPT_OUT_TAG, optOutSource } from './rules/opt-out';
+import { RESTORE_POINT_LIMIT } from './rules/restore-points';
+import { extensionFailedOrStuck } from './rules/snapshot-extension';
 
-/** The part of a catalogue entry (lib/catalogue, contract B) the planner reads. */
-export interface PlanCatalogueEntry {
-  code: string;
-  title: string;
-  automation: AutomationClass;
-  fixes: readonly ActionKind[];
-  causes: readonly { id: string; summary: string; check: string; fix: string; nextStep: string; automatedFix?: ActionKind }[];
-  docUrl: string;
+export type { PlanCatalogueEntry, PlanOptions } from './actions/types';
+export { OPT_OUT_TAG } from './rules/opt-out';
+export { isBackupCollectionName, RESTORE_POINT_LIMIT } from './rules/restore-points';
+export { extensionFailedOrStuck, isExtensionReloadCode, SNAPSHOT_PUBLISHER, SNAPSHOT_TYPES } from './rules/snapshot-extension';
+
+/** The facts each catalogue cause check reads (the VM and its instance view are always read). */
+const CHECK_FACTS: Record<string, readonly FactName[]> = {
+  'agent-ready': ['instance-view'],
+  'agent-version': ['instance-view'],
+  'vm-running': ['instance-view'],
+  'vm-provisioning-state': ['vm'],
+  'snapshot-extension-state': ['extensions'],
+  'outbound-connectivity': ['extensions'],
+  'restore-point-limit': ['restore-points'],
+  'collection-lock': ['restore-points'],
+  'backup-in-progress': ['running-backups'],
+};
+
+/** The facts the planner needs for an entry: its fixes' (and, for allowed fixes, their write-time) facts and its checks'. */
+export function factsNeeded(entry: { fixes: readonly string[]; causes: readonly { check: string }[] }, allowedActions: readonly string[]): Set<FactName> {
+  const facts = new Set<FactName>(['vm', 'instance-view', 'resource-group-tags', 'protected-items', 'running-backups']);
+  for (const kind of entry.fixes) {
+    if (!(kind in ACTIONS)) continue;
+    const mod = actionModule(kind as ActionKind);
+    for (const f of mod.facts) facts.add(f);
+    if (allowedActions.includes(kind)) for (const f of mod.writeFacts ?? []) facts.add(f);
+  }
+  for (const c of entry.causes) for (const f of CHECK_FACTS[c.check] ?? []) facts.add(f);
+  return facts;
 }
 
-export interface PlanOptions {
-  /** Allowed subscriptions; empty = no subscription restriction. */
-  subscriptions: readonly string[];
-  /** Allowed `<subscriptionId>/<resourceGroup>` pairs; empty = every resource group. */
-  resourceGroups: readonly string[];
-  allowedActions: readonly ActionKind[];
-  optInCodes: readonly string[];
-  backupRetentionDays: number;
-  now: Date;
+/**
+ * What diagnosis reads for this catalogue entry, so it reads nothing else: what its fixes' rules and
+ * its cause checks ask for by name. Unclassified failures need only the VM and its resource group
+ * (existence, opt-out).
+ */
+export function diagnoseOptionsFor(entry: { fixes: readonly string[]; causes: readonly { check: string }[] } | undefined, settings: { allowedActions: readonly string[] }): DiagnoseOptions {
+  if (!entry) return { extension: false, collections: false };
+  return diagnoseOptionsForFacts(factsNeeded(entry, settings.allowedActions));
 }
-
-export const RESTORE_POINT_LIMIT = 18;
-export const OPT_OUT_TAG = 'backup-remediation';
-export const SNAPSHOT_PUBLISHER = 'Microsoft.Azure.RecoveryServices';
-export const SNAPSHOT_TYPES = ['VMSnapshot', 'VMSnapshotLinux'] as const;
-
-/** Codes whose documented fix is reloading the snapshot extension whatever state it reports. */
-const EXTENSION_RELOAD_FAMILY = [
-  'ExtensionOperationFailed', 'ExtentionOperationFailed', 'ExtensionOperationFailedForManagedDisks',
-  'UserErrorVmProvisioningStateFailed', 'ExtensionStuckInDeletionState',
-].map((c) => c.toLowerCase());
-
-export function isExtensionReloadCode(code: string): boolean {
-  return EXTENSION_RELOAD_FAMILY.includes(code.toLowerCase());
-}
-
-const EXTENSION_REFERENCE = 'https://learn.microsoft.com/azure/backup/backup-azure-troubleshoot-vm-backup-fails-snapshot-timeout';
 
 export function planItem(
   candidate: Candidate,
@@ -62,166 +73,151 @@ export function planItem(
     findings: [],
   };
   const find = (f: Finding) => item.findings.push(docUrl && !f.docUrl ? { ...f, docUrl } : f);
-  const vm = diagnosis.vm;
-
-  // 1. Scope allow-list: decided on the VM id alone, before anything it says is trusted.
-  const outOfScope = scopeViolation(candidate.vmId, opts);
-  if (outOfScope) {
-    find({ kind: 'out-of-scope', message: outOfScope, evidence: { vmId: candidate.vmId, subscriptions: opts.subscriptions, resourceGroups: opts.resourceGroups } });
+  const stop = preEntryGate(candidate, classification, diagnosis, entry, opts);
+  if (stop || !entry) {
+    if (stop) find(stop);
     return item;
   }
+  const causeFindings = evaluateCauses(entry, diagnosis);
+  const gated = entryGate(candidate, diagnosis, entry, opts, causeFindings);
+  if (gated) {
+    gated.forEach(find);
+    return item;
+  }
+  for (const f of causeFindings) find(f);
+  planWrites(item, find, { candidate, diagnosis, entry, opts }, causeFindings);
+  return item;
+}
+
+/**
+ * Gates decided before the catalogue entry is trusted: scope, opt-out, the VM's existence, an
+ * unknown or conflicting failure, partial facts. A finding stops the item; undefined lets it on.
+ */
+function preEntryGate(candidate: Candidate, classification: Classification, diagnosis: Diagnosis, entry: PlanCatalogueEntry | undefined, opts: PlanOptions): Finding | undefined {
+  const vm = diagnosis.vm;
+  // 1. Scope allow-list: decided on the VM id alone, before anything it says is trusted.
+  const outOfScope = scopeViolation(candidate.vmId, opts);
+  if (outOfScope) return { kind: 'out-of-scope', message: outOfScope, evidence: { vmId: candidate.vmId, subscriptions: opts.subscriptions, resourceGroups: opts.resourceGroups } };
   // 2. Opt-out tag on the VM or its resource group (the RG's tags survive a deleted VM).
   const optOut = optOutSource(vm.tags, vm.rgTags);
   if (optOut) {
-    find({
+    return {
       kind: 'opted-out',
       message: `The ${optOut.on === 'vm' ? 'VM' : "VM's resource group"} carries the tag '${optOut.key}: ${optOut.value}'; the remediator does not act on it.`,
       evidence: { tag: { [optOut.key]: optOut.value }, on: optOut.on },
       nextStep: `Remediate by hand, or remove the '${OPT_OUT_TAG}' tag to let the remediator act.`,
-    });
-    return item;
+    };
   }
   // 3. The VM itself must exist. Unread is not missing: a VM read that failed (403, 500...) is a read
   // failure, never "the VM no longer exists" with its advice to stop protection.
   if (!vm.exists && diagnosis.readErrors.length > 0) {
-    find({ kind: 'read-failed', message: `The VM could not be read (${diagnosis.readErrors.length} read error(s)); the remediator does not write on partial facts.`, evidence: { vmId: candidate.vmId, readErrors: diagnosis.readErrors } });
-    return item;
+    return { kind: 'read-failed', message: `The VM could not be read (${diagnosis.readErrors.length} read error(s)); the remediator does not write on partial facts.`, evidence: { vmId: candidate.vmId, readErrors: diagnosis.readErrors } };
   }
   if (!vm.exists) {
-    find({
+    return {
       kind: 'vm-not-found', message: `The VM ${candidate.vmId} no longer exists; its backups cannot succeed.`,
       evidence: { vmId: candidate.vmId, readErrors: diagnosis.readErrors },
       nextStep: 'Stop protection for this item in the vault (retain or delete the backup data), or restore the VM.',
-    });
-    return item;
+    };
   }
   // 4. Unknown or conflicting failure: report only.
-  if (classification.code === 'Unclassified' || !entry) {
-    const conflicting = classification.conflicting && classification.conflicting.length > 1;
-    find({
-      kind: conflicting ? 'conflicting-signals' : 'unclassified-error',
-      message: conflicting
-        ? `The job's signals point at different errors (${classification.conflicting!.join(', ')}); the remediator does not act on a guess.`
-        : `The job's error (${describeSignals(classification)}) is not in the catalogue; the remediator does not act on unknown errors.`,
-      evidence: { signals: classification.signals, conflicting: classification.conflicting },
-      nextStep: 'Open the job in the vault, read its error details and follow the linked troubleshooting article.',
-    });
-    return item;
-  }
+  if (classification.code === 'Unclassified' || !entry) return unknownFailureFinding(classification);
   if (diagnosis.readErrors.length > 0) {
-    find({ kind: 'read-failed', message: `Some facts about the VM could not be read (${diagnosis.readErrors.length}); the remediator does not write on partial facts.`, evidence: { readErrors: diagnosis.readErrors } });
-    return item;
+    return { kind: 'read-failed', message: `Some facts about the VM could not be read (${diagnosis.readErrors.length}); the remediator does not write on partial facts.`, evidence: { readErrors: diagnosis.readErrors } };
   }
+  return undefined;
+}
 
-  const causeFindings = evaluateCauses(entry, diagnosis);
+function unknownFailureFinding(classification: Classification): Finding {
+  const conflicting = classification.conflicting && classification.conflicting.length > 1;
+  return {
+    kind: conflicting ? 'conflicting-signals' : 'unclassified-error',
+    message: conflicting
+      ? `The job's signals point at different errors (${classification.conflicting!.join(', ')}); the remediator does not act on a guess.`
+      : `The job's error (${describeSignals(classification)}) is not in the catalogue; the remediator does not act on unknown errors.`,
+    evidence: { signals: classification.signals, conflicting: classification.conflicting },
+    nextStep: 'Open the job in the vault, read its error details and follow the linked troubleshooting article.',
+  };
+}
 
+/** Gates of the entry itself: report-only, opt-in not given, no single protected item. The findings stop the item. */
+function entryGate(candidate: Candidate, diagnosis: Diagnosis, entry: PlanCatalogueEntry, opts: PlanOptions, causeFindings: Finding[]): Finding[] | undefined {
   // 5. Report-only entries: explain, never write.
   if (entry.automation === 'report-only') {
-    for (const f of causeFindings) find(f);
-    const first = entry.causes[0];
-    find({
+    return [...causeFindings, {
       kind: 'report-only-error',
       message: `${entry.code}: ${entry.title}. Its fix lies in the guest, the network or permissions, so the remediator only reports it.`,
       evidence: { code: entry.code, confirmedCauses: causeFindings.map((f) => f.evidence.cause) },
-      nextStep: causeFindings[0]?.nextStep ?? first?.nextStep ?? `Follow ${entry.docUrl}`,
-    });
-    return item;
+      nextStep: causeFindings[0]?.nextStep ?? entry.causes[0]?.nextStep ?? `Follow ${entry.docUrl}`,
+    }];
   }
   // 6. Opt-in entries act only when the operator listed the code.
   if (entry.automation === 'opt-in' && !opts.optInCodes.some((c) => c.toLowerCase() === entry.code.toLowerCase())) {
-    for (const f of causeFindings) find(f);
-    find({
+    return [...causeFindings, {
       kind: 'guardrail',
       message: `${entry.code} needs an explicit opt-in before the remediator acts on it (setting REMEDIATION_OPT_IN_CODES); nothing was planned.`,
       evidence: { code: entry.code, automation: 'opt-in', optInCodes: opts.optInCodes },
       nextStep: `Fix by hand following ${entry.docUrl}, or add ${entry.code} to the opt-in codes.`,
-    });
-    return item;
+    }];
   }
   // 7. Every write needs exactly one protected item to pin the VM to its vault.
-  if (diagnosis.protectedItems.length !== 1) {
-    find({
-      kind: 'ambiguous-target',
-      message: diagnosis.protectedItems.length === 0
-        ? `No protected item in vault ${candidate.vaultId} has ${candidate.vmId} as its source; the remediator will not write without one.`
-        : `${diagnosis.protectedItems.length} protected items claim ${candidate.vmId} as their source; the remediator will not guess which.`,
-      evidence: { vaultId: candidate.vaultId, protectedItems: diagnosis.protectedItems },
-      nextStep: 'Check the VM\'s backup configuration in the vault.',
-    });
-    return item;
-  }
+  if (diagnosis.protectedItems.length === 1) return undefined;
+  return [{
+    kind: 'ambiguous-target',
+    message: diagnosis.protectedItems.length === 0
+      ? `No protected item in vault ${candidate.vaultId} has ${candidate.vmId} as its source; the remediator will not write without one.`
+      : `${diagnosis.protectedItems.length} protected items claim ${candidate.vmId} as their source; the remediator will not guess which.`,
+    evidence: { vaultId: candidate.vaultId, protectedItems: diagnosis.protectedItems },
+    nextStep: 'Check the VM\'s backup configuration in the vault.',
+  }];
+}
 
+/**
+ * The entry's fixes in its order, each planned by its own action module. A fix not in the allowed
+ * actions is withheld (and so is a fix that builds on it); a blocked item gets no write at all:
+ * cleaning up without the backup that proves it would only destroy restore points.
+ */
+function planWrites(item: PlanItem, find: (f: Finding) => void, base: Omit<PlanContext, 'agentReady' | 'blocked' | 'protectedItemId'>, causeFindings: Finding[]): void {
+  const { diagnosis, entry, opts } = base;
   // The guest must be able to take a snapshot, or any backup triggered now fails the same way.
   const agentReady = diagnosis.agent.status === 'Ready';
-  const running = (vm.powerState ?? '').toLowerCase() === 'running';
-  for (const f of causeFindings) find(f);
+  const running = (diagnosis.vm.powerState ?? '').toLowerCase() === 'running';
   const hasKind = (k: string) => item.findings.some((f) => f.kind === k);
   if (!agentReady && !hasKind('agent-not-ready')) find(agentNotReadyFinding(diagnosis));
   if (!running && !hasKind('vm-not-running')) find(vmNotRunningFinding(diagnosis));
-
   let blocked = !agentReady || !running; // a later trigger-backup would fail
-  const withheldBefore: ActionKind[] = [];
+  const withheld: ActionKind[] = [];
   const planned: PlannedAction[] = [];
-  const allowed = (k: ActionKind) => opts.allowedActions.includes(k);
-
   for (const kind of entry.fixes) {
-    if (kind === 'remove-snapshot-extension') {
-      const r = planExtensionRemoval(candidate, diagnosis, entry, agentReady);
-      for (const f of r.findings) find(f);
-      if (r.action) {
-        if (allowed(kind)) planned.push(r.action);
-        else withheldBefore.push(kind);
-      }
-      if (r.block) blocked = true;
-    } else if (kind === 'delete-restore-point-collection') {
-      const r = planCollectionCleanup(candidate, diagnosis, entry);
-      for (const f of r.findings) find(f);
-      if (r.actions.length > 0) {
-        if (allowed(kind)) planned.push(...r.actions);
-        else withheldBefore.push(kind);
-      }
-      if (r.block) blocked = true;
-    } else if (kind === 'trigger-backup') {
-      if (diagnosis.backupInProgress) {
-        find({
-          kind: 'backup-in-progress',
-          message: 'A backup of this item is already running; the remediator never stacks a second one.',
-          evidence: { protectedItemId: item.protectedItemId },
-          nextStep: 'Wait for the running backup to finish; the next run checks its outcome.',
-        });
-        blocked = true;
-        continue;
-      }
-      if (blocked) continue;
-      if (!allowed(kind)) {
-        withheldBefore.push(kind);
-        continue;
-      }
-      if (withheldBefore.length > 0) {
-        find({
-          kind: 'guardrail',
-          message: `trigger-backup withheld: it would run without the fix it depends on (${withheldBefore.join(', ')} is not in the allowed actions).`,
-          evidence: { withheld: 'trigger-backup', because: withheldBefore, allowedActions: opts.allowedActions },
-        });
-        continue;
-      }
-      planned.push(triggerAction(item.protectedItemId!, entry, opts));
-    }
+    const mod = actionModule(kind);
+    const step = mod.plan({ ...base, protectedItemId: item.protectedItemId!, agentReady, blocked });
+    for (const f of step.findings ?? []) find(f);
+    if (step.block) blocked = true;
+    if (!step.actions || step.actions.length === 0) continue;
+    if (!opts.allowedActions.includes(kind)) withheld.push(kind);
+    else if (mod.afterFixes && withheld.length > 0) find(dependencyWithheldFinding(kind, withheld, opts));
+    else planned.push(...step.actions);
   }
-
-  for (const k of new Set(withheldBefore)) {
-    find({
-      kind: 'guardrail',
-      message: `${k} is needed for ${entry.code} but is not in the allowed actions; it was not planned.`,
-      evidence: { withheld: k, allowedActions: opts.allowedActions },
-      nextStep: `Perform ${k} by hand, or allow it in REMEDIATION_ALLOWED_ACTIONS.`,
-    });
-  }
-  // If the item is blocked, no write at all: cleaning up without the backup that proves it would only
-  // destroy restore points.
+  for (const k of new Set(withheld)) find(withheldFinding(k, entry, opts));
   item.actions = blocked ? [] : planned;
   item.findings = withoutSupersededCauses(item.findings, causeFindings, item.actions.length > 0);
-  return item;
+}
+
+function dependencyWithheldFinding(kind: ActionKind, withheld: ActionKind[], opts: PlanOptions): Finding {
+  return {
+    kind: 'guardrail',
+    message: `${kind} withheld: it would run without the fix it depends on (${withheld.join(', ')} is not in the allowed actions).`,
+    evidence: { withheld: kind, because: withheld, allowedActions: opts.allowedActions },
+  };
+}
+
+function withheldFinding(kind: ActionKind, entry: PlanCatalogueEntry, opts: PlanOptions): Finding {
+  return {
+    kind: 'guardrail',
+    message: `${kind} is needed for ${entry.code} but is not in the allowed actions; it was not planned.`,
+    evidence: { withheld: kind, allowedActions: opts.allowedActions },
+    nextStep: `Perform ${kind} by hand, or allow it in REMEDIATION_ALLOWED_ACTIONS.`,
+  };
 }
 
 /**
@@ -270,15 +266,6 @@ function scopeViolation(vmId: string, opts: PlanOptions): string | undefined {
   }
   if (opts.resourceGroups.length > 0 && !opts.resourceGroups.some((p) => p.toLowerCase() === `${sub}/${rg}`.toLowerCase())) {
     return `Resource group ${sub}/${rg} is not in the resource-group allow-list.`;
-  }
-  return undefined;
-}
-
-function optOutSource(vmTags: Record<string, string>, rgTags: Record<string, string>): { on: 'vm' | 'resourceGroup'; key: string; value: string } | undefined {
-  for (const [on, tags] of [['vm', vmTags], ['resourceGroup', rgTags]] as const) {
-    for (const [k, v] of Object.entries(tags ?? {})) {
-      if (k.trim().toLowerCase() === OPT_OUT_TAG && String(v).trim().toLowerCase() === 'off') return { on, key: k, value: v };
-    }
   }
   return undefined;
 }
@@ -380,161 +367,6 @@ function vmNotRunningFinding(d: Diagnosis): Finding {
     message: `The VM is ${d.vm.powerState ?? 'in an unknown power state'}; the remediator does not start VMs, and a backup triggered now would fail.`,
     evidence: { powerState: d.vm.powerState },
     nextStep: 'Start the VM if it should be running, then retry the backup.',
-  };
-}
-
-/**
- * The snapshot extension is failed or stuck: provisioning Failed or Deleting, or its instance view
- * reports an error. The planner and the write-time check (remove-snapshot-extension) share it.
- */
-export function extensionFailedOrStuck(ext: { provisioningState?: string; instanceViewStatus?: { level?: string } }): boolean {
-  const ps = (ext.provisioningState ?? '').toLowerCase();
-  if (ps === 'failed' || ps === 'deleting') return true;
-  return (ext.instanceViewStatus?.level ?? '').toLowerCase() === 'error';
-}
-
-function isSnapshotExtension(ext: NonNullable<Diagnosis['snapshotExtension']>): boolean {
-  return ext.publisher.toLowerCase() === SNAPSHOT_PUBLISHER.toLowerCase()
-    && SNAPSHOT_TYPES.some((t) => t.toLowerCase() === ext.type.toLowerCase());
-}
-
-// ---------- remove-snapshot-extension ----------
-
-function planExtensionRemoval(c: Candidate, d: Diagnosis, entry: PlanCatalogueEntry, agentReady: boolean): { action?: PlannedAction; findings: Finding[]; block: boolean } {
-  const ext = d.snapshotExtension;
-  if (!ext || !isSnapshotExtension(ext)) {
-    return { findings: [{ kind: 'extension-missing', message: 'No VMSnapshot/VMSnapshotLinux extension is installed; Azure Backup installs it again with the next backup, so only a backup is needed.', evidence: { extension: ext ?? null } }], block: false };
-  }
-  if (!ext.id || !sameExtensionParent(ext.id, c.vmId)) {
-    return {
-      findings: [{ kind: 'extension-missing', message: `The ${ext.type} extension shows only in the instance view, not as an extension resource; there is nothing to delete, so only a backup is planned.`, evidence: { extension: ext } }],
-      block: false,
-    };
-  }
-  if (!agentReady) {
-    // Removing the extension needs a Ready agent to reinstall it; the agent-not-ready finding already explains.
-    return { findings: [], block: true };
-  }
-  const stuck = extensionFailedOrStuck(ext);
-  const family = isExtensionReloadCode(entry.code);
-  if (!stuck && !family) {
-    return { findings: [], block: false };
-  }
-  if (ext.locks && ext.locks.length > 0) {
-    // ARM refuses the DELETE under any lock at or above the extension; the remediator never deletes
-    // locks, and a backup without the reload would fail the same way.
-    return { findings: ext.locks.map((lock) => extensionLockFinding(ext, lock)), block: true };
-  }
-  return {
-    findings: [],
-    block: false,
-    action: {
-      kind: 'remove-snapshot-extension',
-      target: ext.id,
-      method: 'DELETE',
-      status: 'proposed',
-      reason: stuck
-        ? `The ${ext.type} extension is ${ext.provisioningState ?? 'in error'}; removing it lets Azure Backup reinstall a working copy with the next backup.`
-        : `${entry.code} is fixed by reloading the snapshot extension: removing it lets Azure Backup reinstall it with the next backup.`,
-      evidence: {
-        extension: { id: ext.id, name: ext.name, publisher: ext.publisher, type: ext.type, provisioningState: ext.provisioningState, instanceViewStatus: ext.instanceViewStatus, source: ext.source },
-        agent: d.agent,
-        code: entry.code,
-        docUrl: entry.docUrl ?? EXTENSION_REFERENCE,
-      },
-    },
-  };
-}
-
-function extensionLockFinding(ext: NonNullable<Diagnosis['snapshotExtension']>, lock: LockRef): Finding {
-  return {
-    kind: 'lock-blocks-cleanup',
-    message: `Lock '${lock.name}' (${lock.level}, ${lock.scope} scope) covers the ${ext.type} extension; ARM refuses to delete it and the remediator never deletes locks, so neither the extension reload nor the backup that needs it is attempted.`,
-    evidence: { lock: { id: lock.id, name: lock.name, level: lock.level, scope: lock.scope }, extension: ext.id },
-    nextStep: `Ask the lock's owner whether lock ${lock.id} may be lifted for the fix, then delete ${ext.id} and retry the backup.`,
-  };
-}
-
-function sameExtensionParent(extId: string, vmId: string): boolean {
-  const i = extId.toLowerCase().lastIndexOf('/extensions/');
-  return i > 0 && sameId(extId.slice(0, i), vmId);
-}
-
-// ---------- delete-restore-point-collection ----------
-
-export function isBackupCollectionName(name: string, vmName: string): boolean {
-  const escaped = vmName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`^AzureBackup_${escaped}(_\\d+)?$`, 'i').test(name);
-}
-
-function planCollectionCleanup(c: Candidate, d: Diagnosis, entry: PlanCatalogueEntry): { actions: PlannedAction[]; findings: Finding[]; block: boolean } {
-  const findings: Finding[] = [];
-  if (d.totalPoints < RESTORE_POINT_LIMIT) return { actions: [], findings, block: false };
-  const mine = d.collections.filter((col) => sameId(col.sourceId, c.vmId));
-  const deletable: CollectionFacts[] = [];
-  let keptPoints = 0;
-  for (const col of mine) {
-    if (!isBackupCollectionName(col.name, d.vm.name)) {
-      keptPoints += col.pointCount;
-      findings.push({
-        kind: 'restore-point-limit',
-        message: `Collection ${col.name} belongs to the VM but is not named like an Azure Backup collection (AzureBackup_${d.vm.name}[_<n>]); it is left alone.`,
-        evidence: { collection: col.id, name: col.name, pointCount: col.pointCount },
-      });
-    } else if (col.locks.length > 0) {
-      keptPoints += col.pointCount;
-      for (const lock of col.locks) findings.push(lockFinding(col, lock));
-    } else {
-      deletable.push(col);
-    }
-  }
-  // Points in collections not tied to this VM by source.id are not counted by diagnosis, so keptPoints is exact.
-  if (keptPoints >= RESTORE_POINT_LIMIT || deletable.length === 0) {
-    findings.push({
-      kind: 'restore-point-limit',
-      message: `The VM holds ${d.totalPoints} restore points (limit ${RESTORE_POINT_LIMIT}); the collections the remediator may delete cannot bring it under the limit, so it deletes nothing and does not trigger a backup (it would fail the same way).`,
-      evidence: { totalPoints: d.totalPoints, pointsThatWouldRemain: keptPoints, deletable: deletable.map((x) => x.id) },
-      nextStep: 'Remove the lock (or the restore points it protects) by hand, then retry the backup.',
-    });
-    return { actions: [], findings, block: true };
-  }
-  const actions = deletable.map<PlannedAction>((col) => ({
-    kind: 'delete-restore-point-collection',
-    target: col.id,
-    method: 'DELETE',
-    status: 'proposed',
-    reason: `The VM is at the ${RESTORE_POINT_LIMIT}-restore-point limit (${d.totalPoints}); deleting ${col.name} (${col.pointCount} points) frees room for the next backup.`,
-    evidence: {
-      collection: { id: col.id, name: col.name, sourceId: col.sourceId, pointCount: col.pointCount },
-      totalPoints: d.totalPoints,
-      pointsAfter: keptPoints,
-      locks: [],
-      code: entry.code,
-    },
-  }));
-  return { actions, findings, block: false };
-}
-
-function lockFinding(col: CollectionFacts, lock: LockRef): Finding {
-  return {
-    kind: 'lock-blocks-cleanup',
-    message: `Lock '${lock.name}' (${lock.level}, ${lock.scope} scope) covers restore point collection ${col.name}; the remediator never deletes locks, so the collection stays.`,
-    evidence: { lock: { id: lock.id, name: lock.name, level: lock.level, scope: lock.scope }, collection: col.id },
-    nextStep: `Ask the lock's owner whether lock ${lock.id} may be removed for cleanup, then delete ${col.id} and retry the backup.`,
-  };
-}
-
-// ---------- trigger-backup ----------
-
-function triggerAction(protectedItemId: string, entry: PlanCatalogueEntry, opts: PlanOptions): PlannedAction {
-  const expiry = new Date(opts.now.getTime() + opts.backupRetentionDays * 86_400_000);
-  return {
-    kind: 'trigger-backup',
-    target: protectedItemId,
-    method: 'POST',
-    status: 'proposed',
-    reason: `Backup Now proves the fix for ${entry.code} and replaces the failed backup.`,
-    evidence: { retentionDays: opts.backupRetentionDays, recoveryPointExpiryTimeInUTC: expiry.toISOString(), code: entry.code },
   };
 }
 

@@ -2,11 +2,14 @@
 // at the 18-point limit. Never under a lock, never a collection tied to another VM or not named as
 // Azure Backup names them.
 import type { ArmContext } from '../arm/clients';
+import { isNotFound, orMissing } from '../arm/errors';
 import { parseRestorePointCollectionId, parseVmId, sameId } from '../arm/ids';
-import { isBackupCollectionName, RESTORE_POINT_LIMIT } from '../plan';
-import type { PlannedAction } from '../types';
-import type { ActionContext, ActionModule, PreconditionResult } from './index';
-import { freshLocksCovering, freshOptOut, noBackupRunning, orMissing } from './fresh';
+import { readLocksCovering, type LockRef } from '../arm/locks';
+import type { CollectionFacts } from '../diagnose';
+import { isBackupCollectionName, RESTORE_POINT_LIMIT } from '../rules/restore-points';
+import type { Finding, PlannedAction } from '../types';
+import { freshOptOut, noBackupRunning } from './fresh';
+import type { ActionContext, ActionModule, PlanContext, PlanStep, PreconditionResult } from './types';
 
 /**
  * Points each collection held when its precondition re-read it just before the DELETE (0 when it
@@ -34,10 +37,83 @@ function pointsDeletedEarlier(ctx: ActionContext, action: PlannedAction): number
   return n;
 }
 
-export const deleteRestorePointCollection: ActionModule = {
-  kind: 'delete-restore-point-collection',
+function lockFinding(col: CollectionFacts, lock: LockRef): Finding {
+  return {
+    kind: 'lock-blocks-cleanup',
+    message: `Lock '${lock.name}' (${lock.level}, ${lock.scope} scope) covers restore point collection ${col.name}; the remediator never deletes locks, so the collection stays.`,
+    evidence: { lock: { id: lock.id, name: lock.name, level: lock.level, scope: lock.scope }, collection: col.id },
+    nextStep: `Ask the lock's owner whether lock ${lock.id} may be removed for cleanup, then delete ${col.id} and retry the backup.`,
+  };
+}
 
-  describe: ({ target, reason, evidence }) => ({ kind: 'delete-restore-point-collection', target, method: 'DELETE', reason, evidence, status: 'proposed' }),
+/** The VM's collections split into those Azure Backup named and nothing locks (deletable), and the points the rest keep. */
+function sortCollections({ candidate, diagnosis: d }: PlanContext): { deletable: CollectionFacts[]; keptPoints: number; findings: Finding[] } {
+  const findings: Finding[] = [];
+  const deletable: CollectionFacts[] = [];
+  let keptPoints = 0;
+  for (const col of d.collections.filter((c) => sameId(c.sourceId, candidate.vmId))) {
+    if (!isBackupCollectionName(col.name, d.vm.name)) {
+      keptPoints += col.pointCount;
+      findings.push({
+        kind: 'restore-point-limit',
+        message: `Collection ${col.name} belongs to the VM but is not named like an Azure Backup collection (AzureBackup_${d.vm.name}[_<n>]); it is left alone.`,
+        evidence: { collection: col.id, name: col.name, pointCount: col.pointCount },
+      });
+    } else if (col.locks.length > 0) {
+      keptPoints += col.pointCount;
+      for (const lock of col.locks) findings.push(lockFinding(col, lock));
+    } else {
+      deletable.push(col);
+    }
+  }
+  return { deletable, keptPoints, findings };
+}
+
+/** The planning rule: at the 18-point limit, delete the collections that bring the VM under it, or block. */
+function plan(ctx: PlanContext): PlanStep {
+  const d = ctx.diagnosis;
+  if (d.totalPoints < RESTORE_POINT_LIMIT) return { findings: [] };
+  const { deletable, keptPoints, findings } = sortCollections(ctx);
+  // Points in collections not tied to this VM by source.id are not counted by diagnosis, so keptPoints is exact.
+  if (keptPoints >= RESTORE_POINT_LIMIT || deletable.length === 0) {
+    findings.push({
+      kind: 'restore-point-limit',
+      message: `The VM holds ${d.totalPoints} restore points (limit ${RESTORE_POINT_LIMIT}); the collections the remediator may delete cannot bring it under the limit, so it deletes nothing and does not trigger a backup (it would fail the same way).`,
+      evidence: { totalPoints: d.totalPoints, pointsThatWouldRemain: keptPoints, deletable: deletable.map((x) => x.id) },
+      nextStep: 'Remove the lock (or the restore points it protects) by hand, then retry the backup.',
+    });
+    return { findings, block: true };
+  }
+  const actions = deletable.map((col) => deleteRestorePointCollection.describe({
+    target: col.id,
+    reason: `The VM is at the ${RESTORE_POINT_LIMIT}-restore-point limit (${d.totalPoints}); deleting ${col.name} (${col.pointCount} points) frees room for the next backup.`,
+    evidence: {
+      collection: { id: col.id, name: col.name, sourceId: col.sourceId, pointCount: col.pointCount },
+      totalPoints: d.totalPoints,
+      pointsAfter: keptPoints,
+      locks: [],
+      code: ctx.entry.code,
+    },
+  }));
+  return { actions, findings };
+}
+
+export const deleteRestorePointCollection: ActionModule<'delete-restore-point-collection'> = {
+  kind: 'delete-restore-point-collection',
+  method: 'DELETE',
+  facts: ['vm', 'restore-points'],
+  permissions: {
+    reads: [
+      'Microsoft.Compute/restorePointCollections/read', 'Microsoft.Compute/restorePointCollections/restorePoints/read', 'Microsoft.Authorization/locks/read',
+      'Microsoft.Compute/virtualMachines/read', 'Microsoft.Resources/subscriptions/resourceGroups/read', 'Microsoft.RecoveryServices/Vaults/backupJobs/read',
+    ],
+    writes: ['Microsoft.Compute/restorePointCollections/delete'],
+    polls: ['Microsoft.Compute/locations/operations/read'],
+  },
+  followUp: 'next-backup',
+  plan,
+
+  describe: ({ target, reason, evidence }) => ({ kind: 'delete-restore-point-collection', target, method: 'DELETE', status: 'proposed', reason, evidence }),
 
   async preconditions(arm: ArmContext, action: PlannedAction, ctx: ActionContext): Promise<PreconditionResult> {
     const rpc = parseRestorePointCollectionId(action.target);
@@ -62,7 +138,7 @@ export const deleteRestorePointCollection: ActionModule = {
     if (!isBackupCollectionName(current.name ?? rpc.name, vm.name)) {
       return { ok: false, reason: `collection ${current.name} is not named AzureBackup_${vm.name}[_<n>]`, findingKind: 'precondition-changed' };
     }
-    const locks = await freshLocksCovering(arm, rpc.subscriptionId, rpc.resourceGroup, rpc.id);
+    const locks = await readLocksCovering(arm, rpc.subscriptionId, rpc.resourceGroup, rpc.id);
     if (locks.length > 0) {
       const l = locks[0];
       return { ok: false, reason: `lock '${l.name}' (${l.level}, ${l.scope} scope, ${l.id}) now covers the collection`, findingKind: 'lock-blocks-cleanup' };
@@ -97,7 +173,7 @@ export const deleteRestorePointCollection: ActionModule = {
     try {
       await arm.compute(rpc.subscriptionId).restorePointCollections.delete(rpc.resourceGroup, rpc.name, { updateIntervalInMs: arm.lroPollIntervalMs });
     } catch (e) {
-      if ((e as { statusCode?: number }).statusCode === 404) return { outcome: 'already-absent', target: rpc.id, pointsFreed: 0 };
+      if (isNotFound(e)) return { outcome: 'already-absent', target: rpc.id, pointsFreed: 0 };
       throw e;
     }
     return { outcome: 'deleted', target: rpc.id, ...pointsFreed };

@@ -1,33 +1,10 @@
-// Fresh (uncached) reads shared by the action preconditions.
+// Fresh (uncached) reads shared by the action preconditions: the plan may be minutes old.
 import type { ArmContext } from '../arm/clients';
+import { orMissing } from '../arm/errors';
 import { parseProtectedItemId, parseVaultId, parseVmId } from '../arm/ids';
-import { runningBackupsOfVault } from '../discover/rest';
+import { optOutSource } from '../rules/opt-out';
+import { runningBackupOf, type VaultAddress } from '../rules/running-backup';
 import type { PlanItem } from '../types';
-import { OPT_OUT_TAG } from '../plan';
-import { locksCovering } from '../diagnose';
-import type { LockRef } from '../diagnose';
-
-export function statusCode(e: unknown): number | undefined {
-  const s = (e as { statusCode?: unknown })?.statusCode;
-  return typeof s === 'number' ? s : undefined;
-}
-
-/** Runs a read; a 404 becomes undefined. */
-export async function orMissing<T>(read: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await read();
-  } catch (e) {
-    if (statusCode(e) === 404) return undefined;
-    throw e;
-  }
-}
-
-function optOutIn(tags: Record<string, string> | undefined): string | undefined {
-  for (const [k, v] of Object.entries(tags ?? {})) {
-    if (k.trim().toLowerCase() === OPT_OUT_TAG && String(v).trim().toLowerCase() === 'off') return `${k}: ${v}`;
-  }
-  return undefined;
-}
 
 /**
  * The opt-out tag, re-read from the VM and its resource group. A precondition that has just read
@@ -39,33 +16,14 @@ export async function freshOptOut(arm: ArmContext, vmId: string, freshVm?: { tag
     freshVm ?? orMissing(() => arm.compute(ref.subscriptionId).virtualMachines.get(ref.resourceGroup, ref.name)),
     orMissing(() => arm.resources(ref.subscriptionId).resourceGroups.get(ref.resourceGroup)),
   ]);
-  const onVm = optOutIn(vm?.tags);
-  if (onVm) return `the VM now carries '${onVm}'`;
-  const onRg = optOutIn(rg?.tags);
-  if (onRg) return `the VM's resource group now carries '${onRg}'`;
-  return undefined;
-}
-
-/** Locks covering a resource at subscription, resource-group or resource scope, read now. */
-export async function freshLocksCovering(arm: ArmContext, subscriptionId: string, resourceGroup: string, resourceId: string): Promise<LockRef[]> {
-  const client = arm.locks(subscriptionId).managementLocks;
-  const raw: { id: string; name: string; level: string; notes?: string }[] = [];
-  for await (const l of client.listAtSubscriptionLevel({ filter: 'atScope()' })) if (l.id) raw.push({ id: l.id, name: l.name ?? '', level: l.level, notes: l.notes });
-  for await (const l of client.listAtResourceGroupLevel(resourceGroup)) if (l.id) raw.push({ id: l.id, name: l.name ?? '', level: l.level, notes: l.notes });
-  return locksCovering(resourceId, raw);
-}
-
-/**
- * A backup of the VM running in its vault now (InProgress or Cancelling, started in the last 7 days),
- * read now: its job name, or undefined. The vault is the one of the plan's protected item.
- */
-export async function freshBackupInProgress(arm: ArmContext, vault: { subscriptionId: string; resourceGroup: string; name: string }, vm: { resourceGroup: string; name: string }, now: Date): Promise<string | undefined> {
-  const running = await runningBackupsOfVault(arm, vault, new Date(now.getTime() - 7 * 86_400_000), now);
-  return running.get(`${vm.resourceGroup};${vm.name}`.toLowerCase());
+  const found = optOutSource(vm?.tags, rg?.tags);
+  if (!found) return undefined;
+  const where = found.on === 'vm' ? 'the VM' : "the VM's resource group";
+  return `${where} now carries '${found.key}: ${found.value}'`;
 }
 
 /** The vault of the plan item's protected item (else its vaultId); undefined when neither parses. */
-export function vaultOfItem(item: PlanItem): { subscriptionId: string; resourceGroup: string; name: string } | undefined {
+export function vaultOfItem(item: PlanItem): VaultAddress | undefined {
   try {
     if (item.protectedItemId) return parseProtectedItemId(item.protectedItemId).vault;
   } catch {
@@ -85,7 +43,6 @@ export function vaultOfItem(item: PlanItem): { subscriptionId: string; resourceG
 export async function noBackupRunning(arm: ArmContext, ctx: { item: PlanItem; now: Date }): Promise<{ ok: false; reason: string; findingKind: 'backup-in-progress' | 'ambiguous-target' } | undefined> {
   const vault = vaultOfItem(ctx.item);
   if (!vault) return { ok: false, reason: 'the plan names no vault whose running backups could be checked', findingKind: 'ambiguous-target' };
-  const vm = parseVmId(ctx.item.vmId);
-  const running = await freshBackupInProgress(arm, vault, vm, ctx.now);
+  const running = await runningBackupOf(arm, vault, parseVmId(ctx.item.vmId), ctx.now);
   return running ? { ok: false, reason: `backup job ${running} of this VM started after planning and is in progress`, findingKind: 'backup-in-progress' } : undefined;
 }

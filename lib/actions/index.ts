@@ -1,40 +1,25 @@
-// The write actions, one module each. Every module re-reads what it depends on just before writing
-// (no cache: the plan may be minutes old) and refuses when the facts changed.
-import type { ArmContext } from '../arm/clients';
-import type { Logger } from '../log';
-import type { ActionKind, FindingKind, PlanItem, PlannedAction } from '../types';
-import { removeSnapshotExtension } from './remove-snapshot-extension';
+// The registry of write actions, one module each (see lib/actions/types.ts for what a module owns).
+// The planner iterates it, the engine runs its preconditions and apply, diagnosis reads the facts its
+// rules ask for and test/permissions.test.ts checks its RBAC operations against the roles in infra/.
+// Every module re-reads what it depends on just before writing (no cache: the plan may be minutes
+// old) and refuses when the facts changed.
+import type { ActionKind } from '../types';
 import { deleteRestorePointCollection } from './delete-restore-point-collection';
+import { removeSnapshotExtension } from './remove-snapshot-extension';
 import { triggerBackup } from './trigger-backup';
+import type { ActionModule } from './types';
 
-export interface ActionSettings {
-  backupRetentionDays: number;
-}
+export type { ActionContext, ActionModule, ActionSettings, PlanCatalogueEntry, PlanContext, PlanOptions, PlanStep, PreconditionResult } from './types';
 
-export interface ActionContext {
-  /** The plan item the action belongs to (its vmId, failure code and the status of earlier actions). */
-  item: PlanItem;
-  settings: ActionSettings;
-  now: Date;
-  log?: Logger;
-  /** Longest wait for Backup Now's operation to report its job. Default 5 minutes. */
-  operationTimeoutMs?: number;
-}
-
-export type PreconditionResult = { ok: true; note?: string } | { ok: false; reason: string; findingKind: FindingKind };
-
-export interface ActionModule {
-  kind: ActionKind;
-  /** The dry-run description of the write: what, where, why. */
-  describe(input: { target: string; reason: string; evidence: Record<string, unknown> }): PlannedAction;
-  preconditions(arm: ArmContext, action: PlannedAction, ctx: ActionContext): Promise<PreconditionResult>;
-  apply(arm: ArmContext, action: PlannedAction, ctx: ActionContext): Promise<Record<string, unknown>>;
-}
-
-export const ACTIONS: Record<ActionKind, ActionModule> = {
+/** Every ActionKind has exactly one module, and each module is registered under its own kind. */
+export const ACTIONS: { readonly [K in ActionKind]: ActionModule<K> } = {
   'remove-snapshot-extension': removeSnapshotExtension,
   'delete-restore-point-collection': deleteRestorePointCollection,
   'trigger-backup': triggerBackup,
 };
+
+export function actionModule(kind: ActionKind): ActionModule {
+  return ACTIONS[kind] as ActionModule;
+}
 
 export { removeSnapshotExtension, deleteRestorePointCollection, triggerBackup };

@@ -1,11 +1,60 @@
 // remove-snapshot-extension: DELETE the VMSnapshot / VMSnapshotLinux extension so Azure Backup reinstalls a
 // working copy with the next backup. Never any other extension.
 import type { ArmContext } from '../arm/clients';
+import { isNotFound, orMissing } from '../arm/errors';
 import { parseExtensionId, sameId } from '../arm/ids';
-import { extensionFailedOrStuck, isExtensionReloadCode, SNAPSHOT_PUBLISHER, SNAPSHOT_TYPES } from '../plan';
-import type { PlannedAction } from '../types';
-import type { ActionContext, ActionModule, PreconditionResult } from './index';
-import { freshLocksCovering, freshOptOut, noBackupRunning, orMissing } from './fresh';
+import { readLocksCovering, type LockRef } from '../arm/locks';
+import type { Diagnosis } from '../diagnose';
+import { extensionFailedOrStuck, isExtensionReloadCode, isSnapshotExtension } from '../rules/snapshot-extension';
+import type { Finding, PlannedAction } from '../types';
+import { freshOptOut, noBackupRunning } from './fresh';
+import type { ActionContext, ActionModule, PlanContext, PlanStep, PreconditionResult } from './types';
+
+const EXTENSION_REFERENCE = 'https://learn.microsoft.com/azure/backup/backup-azure-troubleshoot-vm-backup-fails-snapshot-timeout';
+
+type ExtensionFacts = NonNullable<Diagnosis['snapshotExtension']>;
+
+function sameExtensionParent(extId: string, vmId: string): boolean {
+  const i = extId.toLowerCase().lastIndexOf('/extensions/');
+  return i > 0 && sameId(extId.slice(0, i), vmId);
+}
+
+function extensionLockFinding(ext: ExtensionFacts, lock: LockRef): Finding {
+  return {
+    kind: 'lock-blocks-cleanup',
+    message: `Lock '${lock.name}' (${lock.level}, ${lock.scope} scope) covers the ${ext.type} extension; ARM refuses to delete it and the remediator never deletes locks, so neither the extension reload nor the backup that needs it is attempted.`,
+    evidence: { lock: { id: lock.id, name: lock.name, level: lock.level, scope: lock.scope }, extension: ext.id },
+    nextStep: `Ask the lock's owner whether lock ${lock.id} may be lifted for the fix, then delete ${ext.id} and retry the backup.`,
+  };
+}
+
+/** The planning rule: a failed or stuck snapshot extension (or a code whose fix is the reload), unlocked, with a Ready agent. */
+function plan({ candidate, diagnosis: d, entry, agentReady }: PlanContext): PlanStep {
+  const ext = d.snapshotExtension;
+  if (!ext || !isSnapshotExtension(ext.publisher, ext.type)) {
+    return { findings: [{ kind: 'extension-missing', message: 'No VMSnapshot/VMSnapshotLinux extension is installed; Azure Backup installs it again with the next backup, so only a backup is needed.', evidence: { extension: ext ?? null } }] };
+  }
+  if (!ext.id || !sameExtensionParent(ext.id, candidate.vmId)) {
+    return { findings: [{ kind: 'extension-missing', message: `The ${ext.type} extension shows only in the instance view, not as an extension resource; there is nothing to delete, so only a backup is planned.`, evidence: { extension: ext } }] };
+  }
+  // Removing the extension needs a Ready agent to reinstall it; the agent-not-ready finding already explains.
+  if (!agentReady) return { block: true };
+  const stuck = extensionFailedOrStuck(ext);
+  if (!stuck && !isExtensionReloadCode(entry.code)) return {};
+  // ARM refuses the DELETE under any lock at or above the extension; the remediator never deletes
+  // locks, and a backup without the reload would fail the same way.
+  if (ext.locks && ext.locks.length > 0) return { findings: ext.locks.map((lock) => extensionLockFinding(ext, lock)), block: true };
+  const reason = stuck
+    ? `The ${ext.type} extension is ${ext.provisioningState ?? 'in error'}; removing it lets Azure Backup reinstall a working copy with the next backup.`
+    : `${entry.code} is fixed by reloading the snapshot extension: removing it lets Azure Backup reinstall it with the next backup.`;
+  const evidence = {
+    extension: { id: ext.id, name: ext.name, publisher: ext.publisher, type: ext.type, provisioningState: ext.provisioningState, instanceViewStatus: ext.instanceViewStatus, source: ext.source },
+    agent: d.agent,
+    code: entry.code,
+    docUrl: entry.docUrl ?? EXTENSION_REFERENCE,
+  };
+  return { actions: [removeSnapshotExtension.describe({ target: ext.id, reason, evidence })] };
+}
 
 /**
  * Actions whose extension the precondition found already gone: apply sends no DELETE then (nothing is
@@ -13,10 +62,23 @@ import { freshLocksCovering, freshOptOut, noBackupRunning, orMissing } from './f
  */
 const absentAtCheck = new WeakSet<PlannedAction>();
 
-export const removeSnapshotExtension: ActionModule = {
+export const removeSnapshotExtension: ActionModule<'remove-snapshot-extension'> = {
   kind: 'remove-snapshot-extension',
+  method: 'DELETE',
+  facts: ['vm', 'instance-view', 'extensions'],
+  writeFacts: ['extension-locks'],
+  permissions: {
+    reads: [
+      'Microsoft.Compute/virtualMachines/extensions/read', 'Microsoft.Compute/virtualMachines/read', 'Microsoft.Authorization/locks/read',
+      'Microsoft.Resources/subscriptions/resourceGroups/read', 'Microsoft.RecoveryServices/Vaults/backupJobs/read',
+    ],
+    writes: ['Microsoft.Compute/virtualMachines/extensions/delete'],
+    polls: ['Microsoft.Compute/locations/operations/read'],
+  },
+  followUp: 'next-backup',
+  plan,
 
-  describe: ({ target, reason, evidence }) => ({ kind: 'remove-snapshot-extension', target, method: 'DELETE', reason, evidence, status: 'proposed' }),
+  describe: ({ target, reason, evidence }) => ({ kind: 'remove-snapshot-extension', target, method: 'DELETE', status: 'proposed', reason, evidence }),
 
   async preconditions(arm: ArmContext, action: PlannedAction, ctx: ActionContext): Promise<PreconditionResult> {
     const ext = parseExtensionId(action.target);
@@ -35,9 +97,7 @@ export const removeSnapshotExtension: ActionModule = {
       absentAtCheck.add(action);
       return { ok: true, note: 'already-absent' };
     }
-    const isSnapshot = (current.publisher ?? '').toLowerCase() === SNAPSHOT_PUBLISHER.toLowerCase()
-      && SNAPSHOT_TYPES.some((t) => t.toLowerCase() === (current.typePropertiesType ?? '').toLowerCase());
-    if (!isSnapshot) {
+    if (!isSnapshotExtension(current.publisher, current.typePropertiesType)) {
       return { ok: false, reason: `extension ${ext.name} is now ${current.publisher}/${current.typePropertiesType}, not the Azure Backup snapshot extension`, findingKind: 'precondition-changed' };
     }
     // The planner reads the first status of the extension's instance view; so does this check.
@@ -51,7 +111,7 @@ export const removeSnapshotExtension: ActionModule = {
       return { ok: false, reason: `the VM agent is ${agent?.displayStatus ?? 'unknown'} now; the extension is only removed while the agent is Ready`, findingKind: 'agent-not-ready' };
     }
     // Any lock at or above the extension makes ARM refuse the DELETE: say so instead of trying.
-    const locks = await freshLocksCovering(arm, ext.vm.subscriptionId, ext.vm.resourceGroup, ext.id);
+    const locks = await readLocksCovering(arm, ext.vm.subscriptionId, ext.vm.resourceGroup, ext.id);
     if (locks.length > 0) {
       const l = locks[0];
       return { ok: false, reason: `lock '${l.name}' (${l.level}, ${l.scope} scope, ${l.id}) now covers the extension`, findingKind: 'lock-blocks-cleanup' };
@@ -72,7 +132,7 @@ export const removeSnapshotExtension: ActionModule = {
     try {
       await compute.virtualMachineExtensions.delete(ext.vm.resourceGroup, ext.vm.name, ext.name, { updateIntervalInMs: arm.lroPollIntervalMs });
     } catch (e) {
-      if ((e as { statusCode?: number }).statusCode === 404) return { outcome: 'already-absent', target: ext.id };
+      if (isNotFound(e)) return { outcome: 'already-absent', target: ext.id };
       throw e;
     }
     return { outcome: 'deleted', target: ext.id };

@@ -1,10 +1,12 @@
 // trigger-backup: Backup Now on the VM's protected item, with a bounded retention, never while another
 // backup of the item runs. Follows the operation until it names the backup job.
 import type { ArmContext } from '../arm/clients';
+import { orMissing } from '../arm/errors';
 import { parseProtectedItemId, sameId } from '../arm/ids';
+import { runningBackupOf } from '../rules/running-backup';
 import type { PlannedAction } from '../types';
-import type { ActionContext, ActionModule, PreconditionResult } from './index';
-import { freshBackupInProgress, freshOptOut, orMissing } from './fresh';
+import { freshOptOut } from './fresh';
+import type { ActionContext, ActionModule, PlanContext, PlanStep, PreconditionResult } from './types';
 
 const FABRIC = 'Azure';
 
@@ -24,10 +26,53 @@ function operationIdFrom(url: string | undefined): string | undefined {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export const triggerBackup: ActionModule = {
-  kind: 'trigger-backup',
+/**
+ * The planning rule: Backup Now proves every fix and replaces the failed backup, but never on top of
+ * a running backup and never when anything before it blocked the item (it would fail the same way).
+ */
+function plan({ diagnosis, blocked, protectedItemId, entry, opts }: PlanContext): PlanStep {
+  if (diagnosis.backupInProgress) {
+    return {
+      findings: [{
+        kind: 'backup-in-progress',
+        message: 'A backup of this item is already running; the remediator never stacks a second one.',
+        evidence: { protectedItemId },
+        nextStep: 'Wait for the running backup to finish; the next run checks its outcome.',
+      }],
+      block: true,
+    };
+  }
+  if (blocked) return {};
+  const expiry = new Date(opts.now.getTime() + opts.backupRetentionDays * 86_400_000);
+  return {
+    actions: [triggerBackup.describe({
+      target: protectedItemId,
+      reason: `Backup Now proves the fix for ${entry.code} and replaces the failed backup.`,
+      evidence: { retentionDays: opts.backupRetentionDays, recoveryPointExpiryTimeInUTC: expiry.toISOString(), code: entry.code },
+    })],
+  };
+}
 
-  describe: ({ target, reason, evidence }) => ({ kind: 'trigger-backup', target, method: 'POST', reason, evidence, status: 'proposed' }),
+export const triggerBackup: ActionModule<'trigger-backup'> = {
+  kind: 'trigger-backup',
+  method: 'POST',
+  facts: ['protected-items', 'running-backups'],
+  afterFixes: true,
+  permissions: {
+    reads: [
+      'Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/read', 'Microsoft.RecoveryServices/Vaults/backupJobs/read',
+      'Microsoft.Compute/virtualMachines/read', 'Microsoft.Resources/subscriptions/resourceGroups/read',
+    ],
+    writes: ['Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/backup/action'],
+    polls: [
+      'Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/operationResults/read',
+      'Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/operationsStatus/read',
+    ],
+  },
+  followUp: 'verify-triggered-backup',
+  plan,
+
+  describe: ({ target, reason, evidence }) => ({ kind: 'trigger-backup', target, method: 'POST', status: 'proposed', reason, evidence }),
 
   async preconditions(arm: ArmContext, action: PlannedAction, ctx: ActionContext): Promise<PreconditionResult> {
     const ref = parseProtectedItemId(action.target);
@@ -38,7 +83,7 @@ export const triggerBackup: ActionModule = {
     if (!sameId(src, ctx.item.vmId)) {
       return { ok: false, reason: `protected item ${ref.itemName} now protects ${src || '(unknown)'}, not ${ctx.item.vmId}`, findingKind: 'ambiguous-target' };
     }
-    const running = await freshBackupInProgress(arm, ref.vault, ref.vm, ctx.now);
+    const running = await runningBackupOf(arm, ref.vault, ref.vm, ctx.now);
     if (running) return { ok: false, reason: `backup job ${running} of this item is already in progress`, findingKind: 'backup-in-progress' };
     const optOut = await freshOptOut(arm, ctx.item.vmId);
     if (optOut) return { ok: false, reason: optOut, findingKind: 'opted-out' };

@@ -1,0 +1,190 @@
+// Named fact readers: what diagnosis (and, through it, each action's planning rule) may know about a
+// VM, one reader per fact. A run shares one FactCache, so what many VMs have in common (locks of a
+// subscription or resource group, restore point collections of a subscription, protected items and
+// running backups of a vault, tags of a resource group) is read once per run. Callers ask per VM or
+// per resource; how a reader answers (one list per resource group today, one per subscription
+// tomorrow) is this module's business alone.
+import type { VirtualMachine, VirtualMachineExtension, VirtualMachineInstanceView } from '@azure/arm-compute';
+import type { ArmContext } from '../arm/clients';
+import { httpStatusOf, isNotFound } from '../arm/errors';
+import { parseVaultId, parseVmId, sameId, type VmRef } from '../arm/ids';
+import { listResourceGroupLocks, listSubscriptionLocks, locksCovering, type LockRef, type RawLock } from '../arm/locks';
+import { ThrottledError } from '../arm/pacing';
+import { runningBackupKey, runningBackupsNow } from '../rules/running-backup';
+
+/** The facts an action's planning rule (or a catalogue cause check) can ask diagnosis for. */
+export type FactName =
+  | 'vm'
+  | 'instance-view'
+  | 'resource-group-tags'
+  | 'protected-items'
+  | 'running-backups'
+  | 'extensions'
+  /** Locks covering the snapshot extension resource. */
+  | 'extension-locks'
+  /** The VM's restore point collections, their points and the locks covering them. */
+  | 'restore-points';
+
+/** A restore point collection whose properties.source.id is the VM (never matched by name). */
+export interface RpcSummary { id: string; name: string; resourceGroup: string; sourceId: string }
+
+/** A read that failed for another reason than throttling: what was read, and how it failed. */
+export class FactReadError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('; '));
+    this.name = 'FactReadError';
+  }
+}
+
+function describeFailure(what: string, e: unknown): string {
+  const code = (e as { code?: unknown })?.code;
+  return `${what}: ${httpStatusOf(e) ?? ''} ${typeof code === 'string' ? code : ''} ${(e as Error)?.message ?? String(e)}`.replace(/\s+/g, ' ').trim();
+}
+
+/** Runs a read; throttling passes through (the caller re-queues), any other failure becomes a FactReadError naming `what`. */
+async function named<T>(what: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (e) {
+    if (e instanceof ThrottledError || e instanceof FactReadError) throw e;
+    throw new FactReadError([describeFailure(what, e)]);
+  }
+}
+
+/** Settles all reads; rethrows throttling, else joins every failure into one FactReadError. */
+async function all<T>(reads: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(reads);
+  const failed = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
+  const throttled = failed.find((e) => e instanceof ThrottledError);
+  if (throttled) throw throttled;
+  if (failed.length > 0) throw new FactReadError(failed.flatMap((e) => (e instanceof FactReadError ? e.problems : [String(e)])));
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+}
+
+/** The per-run cache behind the readers: one promise per shared read. */
+export interface FactCache {
+  once<T>(key: string, read: () => Promise<T>): Promise<T>;
+}
+
+export function createFactCache(): FactCache {
+  const cache = new Map<string, Promise<unknown>>();
+  return {
+    once<T>(key: string, read: () => Promise<T>): Promise<T> {
+      let p = cache.get(key) as Promise<T> | undefined;
+      if (!p) {
+        p = read();
+        cache.set(key, p);
+      }
+      return p;
+    },
+  };
+}
+
+/** The fact readers for one VM (and the vault of its failed job). Each read is made at most once per VM. */
+export interface VmFacts {
+  readonly ref: VmRef;
+  /** The VM with its instance view; undefined when ARM answers 404. */
+  vm(): Promise<VirtualMachine | undefined>;
+  instanceView(): Promise<VirtualMachineInstanceView | undefined>;
+  /** Extension resources: the VM GET's `resources` when it has them, else the extensions list. */
+  extensions(): Promise<{ list: VirtualMachineExtension[]; source: 'vm-resources' | 'extensions-list' }>;
+  resourceGroupTags(): Promise<Record<string, string>>;
+  /** Protected items of the job's vault whose source is this VM. */
+  protectedItems(): Promise<string[]>;
+  /** A backup of this VM runs in the job's vault now (InProgress or Cancelling). */
+  runningBackup(): Promise<boolean>;
+  restorePointCollections(): Promise<RpcSummary[]>;
+  restorePointCount(collection: RpcSummary): Promise<number>;
+  /** Locks covering a resource of this VM's subscription (subscription, group, parent, itself). */
+  locksCovering(resourceId: string): Promise<LockRef[]>;
+}
+
+export interface FactReaders {
+  forVm(vmId: string, vaultId: string): VmFacts;
+}
+
+/** Per-subscription and per-group reads shared by every VM of the run. */
+function sharedReads(arm: ArmContext, cache: FactCache, now: Date) {
+  return {
+    rgTags: (sub: string, rg: string) =>
+      cache.once(`rg|${sub}|${rg.toLowerCase()}`, () => named('resource group tags', async () => (await arm.resources(sub).resourceGroups.get(rg)).tags ?? {})),
+    collectionsBySource: (sub: string) => cache.once(`rpcs|${sub}`, () => named('restore point collections', () => collectionsBySource(arm, sub))),
+    subscriptionLocks: (sub: string) => cache.once(`locks|sub|${sub}`, () => named('subscription locks', () => listSubscriptionLocks(arm, sub))),
+    resourceGroupLocks: (sub: string, rg: string) =>
+      cache.once(`locks|rg|${sub}|${rg.toLowerCase()}`, () => named(`locks of resource group ${rg}`, () => listResourceGroupLocks(arm, sub, rg))),
+    protectedItemsOfVault: (vaultId: string) => cache.once(`items|${vaultId.toLowerCase()}`, () => named('protected items', () => protectedItemsOfVault(arm, vaultId))),
+    runningOfVault: (vaultId: string) =>
+      cache.once(`running|${vaultId.toLowerCase()}`, () => named('backup jobs in progress', async () => new Set((await runningBackupsNow(arm, parseVaultId(vaultId), now)).keys()))),
+  };
+}
+
+async function collectionsBySource(arm: ArmContext, sub: string): Promise<Map<string, RpcSummary[]>> {
+  const bySource = new Map<string, RpcSummary[]>();
+  for await (const c of arm.compute(sub).restorePointCollections.listAll()) {
+    const src = c.source?.id;
+    if (!c.id || !c.name || !src) continue;
+    const m = /\/resourceGroups\/([^/]+)\//i.exec(c.id);
+    const key = src.toLowerCase().replace(/\/+$/, '');
+    const list = bySource.get(key) ?? [];
+    list.push({ id: c.id, name: c.name, resourceGroup: m ? m[1] : '', sourceId: src });
+    bySource.set(key, list);
+  }
+  return bySource;
+}
+
+async function protectedItemsOfVault(arm: ArmContext, vaultId: string): Promise<{ id: string; sourceId: string }[]> {
+  const v = parseVaultId(vaultId);
+  const out: { id: string; sourceId: string }[] = [];
+  const pages = arm.backup(v.subscriptionId).backupProtectedItems.list(v.name, v.resourceGroup, {
+    filter: "backupManagementType eq 'AzureIaasVM' and itemType eq 'VM'",
+  });
+  for await (const it of pages) {
+    const src = (it.properties as { sourceResourceId?: string } | undefined)?.sourceResourceId;
+    if (it.id && src) out.push({ id: it.id, sourceId: src });
+  }
+  return out;
+}
+
+function memo<T>(read: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | undefined;
+  return () => (p ??= read());
+}
+
+export function createFactReaders(arm: ArmContext, opts: { now: Date; cache?: FactCache }): FactReaders {
+  const shared = sharedReads(arm, opts.cache ?? createFactCache(), opts.now);
+  return {
+    forVm(vmId: string, vaultId: string): VmFacts {
+      const ref = parseVmId(vmId);
+      const sub = ref.subscriptionId;
+      const compute = arm.compute(sub);
+      // Not cached per run: a second failed job of the same VM plans on what the first one left.
+      const vm = memo(() => named('virtual machine', () => compute.virtualMachines.get(ref.resourceGroup, ref.name, { expand: 'instanceView' }).catch((e: unknown) => {
+        if (isNotFound(e)) return undefined;
+        throw e;
+      })));
+      const extensions = memo(async () => {
+        const resources = (await vm())?.resources;
+        if (resources) return { list: resources.filter((x) => (x.type ?? '').toLowerCase() === 'microsoft.compute/virtualmachines/extensions'), source: 'vm-resources' as const };
+        const list = await named('extensions', async () => (await compute.virtualMachineExtensions.list(ref.resourceGroup, ref.name)).value ?? []);
+        return { list, source: 'extensions-list' as const };
+      });
+      const locksOf = (resourceId: string) => {
+        const rg = /\/resourceGroups\/([^/]+)\//i.exec(resourceId)?.[1] ?? ref.resourceGroup;
+        return all<RawLock[]>([shared.subscriptionLocks(sub), shared.resourceGroupLocks(sub, rg)]).then((lists) => locksCovering(resourceId, lists.flat()));
+      };
+      return {
+        ref,
+        vm,
+        instanceView: async () => (await vm())?.instanceView,
+        extensions,
+        resourceGroupTags: () => shared.rgTags(sub, ref.resourceGroup),
+        protectedItems: async () => (await shared.protectedItemsOfVault(vaultId)).filter((i) => sameId(i.sourceId, ref.id)).map((i) => i.id),
+        runningBackup: async () => (await shared.runningOfVault(vaultId)).has(runningBackupKey(ref)),
+        restorePointCollections: async () => (await shared.collectionsBySource(sub)).get(ref.id.toLowerCase()) ?? [],
+        restorePointCount: (c) =>
+          named(`restore points of ${c.name}`, async () => (await compute.restorePointCollections.get(c.resourceGroup, c.name, { expand: 'restorePoints' })).restorePoints?.length ?? 0),
+        locksCovering: locksOf,
+      };
+    },
+  };
+}
