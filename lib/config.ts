@@ -1,31 +1,9 @@
-// Settings from app settings / environment, validated once at start-up. Every problem is
+// Settings from app settings / environment, validated once at start-up. One zod schema is the only
+// home of a setting: its name, type, default, validation message and documentation row
+// (docs/design.md's table is checked against settingsTable() by test/config.test.ts). Every problem is
 // collected and reported together so an operator fixes a bad deployment in one pass.
-
-import { ACTION_KINDS, ActionKind } from './types';
-
-export interface Settings {
-  mode: 'dry-run' | 'apply';
-  subscriptions: string[];
-  /** `<subscriptionId>/<resourceGroup>` entries; empty = every resource group in scope. */
-  resourceGroups: string[];
-  schedule: string;
-  lookbackMs: number;
-  allowedActions: ActionKind[];
-  maxVmsPerRun: number;
-  maxWritesPerKind: number;
-  maxAttempts: number;
-  attemptWindowMs: number;
-  cooldownMs: number;
-  concurrency: number;
-  killSwitch: boolean;
-  backupRetentionDays: number;
-  inlineMaxVms: number;
-  queueName: string;
-  verifyTimeoutMs: number;
-  armEndpoint: string;
-  optInCodes: string[];
-  ledgerPrefix: string;
-}
+import { z } from 'zod';
+import { ACTION_KINDS, type ActionKind } from './types';
 
 export class ConfigError extends Error {
   /** One sentence per bad setting. */
@@ -40,57 +18,6 @@ export class ConfigError extends Error {
     this.problems = problems;
   }
 }
-
-/** Every app setting loadSettings reads (infra checks the Bicep sets or documents each). */
-export const SETTING_NAMES: readonly string[] = [
-  'REMEDIATION_MODE',
-  'REMEDIATION_SUBSCRIPTIONS',
-  'REMEDIATION_RESOURCE_GROUPS',
-  'REMEDIATION_SCHEDULE',
-  'REMEDIATION_LOOKBACK',
-  'REMEDIATION_ALLOWED_ACTIONS',
-  'REMEDIATION_MAX_VMS_PER_RUN',
-  'REMEDIATION_MAX_WRITES_PER_KIND',
-  'REMEDIATION_MAX_ATTEMPTS',
-  'REMEDIATION_ATTEMPT_WINDOW',
-  'REMEDIATION_COOLDOWN',
-  'REMEDIATION_CONCURRENCY',
-  'REMEDIATION_KILL_SWITCH',
-  'REMEDIATION_BACKUP_RETENTION_DAYS',
-  'REMEDIATION_INLINE_MAX_VMS',
-  'REMEDIATION_QUEUE',
-  'REMEDIATION_VERIFY_TIMEOUT',
-  'REMEDIATION_OPT_IN_CODES',
-  'REMEDIATION_LEDGER_PREFIX',
-  'ARM_ENDPOINT',
-];
-
-export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
-  mode: 'dry-run',
-  subscriptions: [],
-  resourceGroups: [],
-  schedule: '0 */30 * * * *',
-  lookbackMs: 24 * 3_600_000,
-  allowedActions: [...ACTION_KINDS],
-  maxVmsPerRun: 50,
-  maxWritesPerKind: 25,
-  maxAttempts: 3,
-  attemptWindowMs: 24 * 3_600_000,
-  cooldownMs: 2 * 3_600_000,
-  concurrency: 4,
-  killSwitch: false,
-  backupRetentionDays: 30,
-  inlineMaxVms: 10,
-  queueName: 'remediate-vm',
-  verifyTimeoutMs: 10 * 60_000,
-  armEndpoint: 'https://management.azure.com',
-  optInCodes: [],
-  ledgerPrefix: 'remediator',
-}) as Readonly<Settings>;
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-// Azure resource group names: letters, digits, underscores, hyphens, periods, parentheses; not ending in a period.
-const RESOURCE_GROUP = /^[-\w.()]{1,90}$/u;
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const MAX_DURATION_MS = 366 * 86_400_000;
@@ -118,197 +45,6 @@ export function parseDuration(text: string): number | undefined {
   return undefined;
 }
 
-type Env = Record<string, string | undefined>;
-
-/** Splits a comma list; blanks around items and empty items are ignored. */
-function list(value: string): string[] {
-  return value
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-}
-
-/**
- * Reads and validates settings. Unset or blank settings take their defaults (docs/design.md);
- * every invalid one is reported in a single ConfigError.
- */
-export function loadSettings(env: Env): Settings {
-  const problems: string[] = [];
-  const raw = (name: string): string | undefined => {
-    const v = env[name];
-    return v === undefined || v.trim() === '' ? undefined : v.trim();
-  };
-  const bad = (name: string, value: string, expected: string): void => {
-    problems.push(`${name}=${JSON.stringify(value)} is invalid: expected ${expected}`);
-  };
-
-  const int = (name: string, def: number, min: number, max: number): number => {
-    const v = raw(name);
-    if (v === undefined) return def;
-    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
-      bad(name, v, `a whole number from ${min} to ${max}`);
-      return def;
-    }
-    return Number(v);
-  };
-
-  const duration = (name: string, def: number, minMs: number): number => {
-    const v = raw(name);
-    if (v === undefined) return def;
-    const ms = parseDuration(v);
-    if (ms === undefined) {
-      bad(name, v, 'a duration such as 30s, 90m, 24h, 2d or ISO 8601 PT24H');
-      return def;
-    }
-    if (ms < minMs || ms > MAX_DURATION_MS) {
-      bad(name, v, `a duration from ${formatDuration(minMs)} to 366d`);
-      return def;
-    }
-    return ms;
-  };
-
-  const s: Settings = { ...DEFAULT_SETTINGS, allowedActions: [...DEFAULT_SETTINGS.allowedActions] };
-
-  const mode = raw('REMEDIATION_MODE');
-  if (mode !== undefined) {
-    const m = mode.toLowerCase();
-    if (m === 'dry-run' || m === 'apply') s.mode = m;
-    else bad('REMEDIATION_MODE', mode, '"dry-run" or "apply"');
-  }
-
-  const subs = raw('REMEDIATION_SUBSCRIPTIONS');
-  if (subs !== undefined) {
-    const ids = list(subs);
-    const wrong = ids.filter((id) => !GUID.test(id));
-    if (wrong.length > 0) {
-      bad('REMEDIATION_SUBSCRIPTIONS', subs, `comma-separated subscription GUIDs (not GUIDs: ${wrong.join(', ')})`);
-    } else {
-      s.subscriptions = dedupe(ids.map((id) => id.toLowerCase()));
-    }
-  }
-
-  const rgs = raw('REMEDIATION_RESOURCE_GROUPS');
-  if (rgs !== undefined) {
-    const entries = list(rgs);
-    const wrong = entries.filter((e) => {
-      const parts = e.split('/');
-      return parts.length !== 2 || !GUID.test(parts[0]) || !RESOURCE_GROUP.test(parts[1]) || parts[1].endsWith('.');
-    });
-    if (wrong.length > 0) {
-      bad(
-        'REMEDIATION_RESOURCE_GROUPS',
-        rgs,
-        `comma-separated <subscriptionId>/<resourceGroup> entries (malformed: ${wrong.join(', ')})`,
-      );
-    } else {
-      s.resourceGroups = dedupe(entries);
-    }
-  }
-
-  const schedule = raw('REMEDIATION_SCHEDULE');
-  if (schedule !== undefined) {
-    // NCRONTAB for the Functions timer has six fields (seconds first); a five-field Unix cron is a common mistake.
-    const fields = schedule.split(/\s+/);
-    if (fields.length !== 6 || !fields.every((f) => /^[\d*/,\-A-Za-z]+$/.test(f))) {
-      bad('REMEDIATION_SCHEDULE', schedule, 'a six-field NCRONTAB expression such as "0 */30 * * * *"');
-    } else {
-      s.schedule = fields.join(' ');
-    }
-  }
-
-  s.lookbackMs = duration('REMEDIATION_LOOKBACK', DEFAULT_SETTINGS.lookbackMs, 60_000);
-
-  const actions = raw('REMEDIATION_ALLOWED_ACTIONS');
-  if (actions !== undefined) {
-    const kinds = list(actions);
-    // `none` is the explicit way to allow no write at all (an empty value means the default).
-    if (kinds.length === 1 && kinds[0].toLowerCase() === 'none') {
-      s.allowedActions = [];
-    } else {
-      const unknown = kinds.filter((k) => !(ACTION_KINDS as readonly string[]).includes(k));
-      if (unknown.length > 0) {
-        bad(
-          'REMEDIATION_ALLOWED_ACTIONS',
-          actions,
-          `a comma list of ${ACTION_KINDS.join(', ')} or "none" (unknown: ${unknown.join(', ')})`,
-        );
-      } else {
-        s.allowedActions = dedupe(kinds) as ActionKind[];
-      }
-    }
-  }
-
-  s.maxVmsPerRun = int('REMEDIATION_MAX_VMS_PER_RUN', DEFAULT_SETTINGS.maxVmsPerRun, 1, 100_000);
-  s.maxWritesPerKind = int('REMEDIATION_MAX_WRITES_PER_KIND', DEFAULT_SETTINGS.maxWritesPerKind, 1, 100_000);
-  s.maxAttempts = int('REMEDIATION_MAX_ATTEMPTS', DEFAULT_SETTINGS.maxAttempts, 1, 100);
-  s.attemptWindowMs = duration('REMEDIATION_ATTEMPT_WINDOW', DEFAULT_SETTINGS.attemptWindowMs, 60_000);
-  s.cooldownMs = duration('REMEDIATION_COOLDOWN', DEFAULT_SETTINGS.cooldownMs, 0);
-  s.concurrency = int('REMEDIATION_CONCURRENCY', DEFAULT_SETTINGS.concurrency, 1, 64);
-
-  const kill = raw('REMEDIATION_KILL_SWITCH');
-  if (kill !== undefined) {
-    const k = kill.toLowerCase();
-    if (k === 'true' || k === '1') s.killSwitch = true;
-    else if (k === 'false' || k === '0') s.killSwitch = false;
-    else bad('REMEDIATION_KILL_SWITCH', kill, 'true, false, 1 or 0');
-  }
-
-  // Backup Now accepts a retention of 1 to 99 years of days; keep a sane upper bound.
-  s.backupRetentionDays = int('REMEDIATION_BACKUP_RETENTION_DAYS', DEFAULT_SETTINGS.backupRetentionDays, 1, 36_135);
-  s.inlineMaxVms = int('REMEDIATION_INLINE_MAX_VMS', DEFAULT_SETTINGS.inlineMaxVms, 1, 10_000);
-
-  const queue = raw('REMEDIATION_QUEUE');
-  if (queue !== undefined) {
-    // Storage queue names: 3-63 lowercase letters, digits and single hyphens; `-poison` (7 chars) is appended.
-    if (!/^[a-z0-9](?:[a-z0-9]|-(?!-))*[a-z0-9]$/.test(queue) || queue.length < 3 || queue.length > 56) {
-      bad('REMEDIATION_QUEUE', queue, 'a storage queue name of 3-56 lowercase letters, digits and single hyphens');
-    } else {
-      s.queueName = queue;
-    }
-  }
-
-  s.verifyTimeoutMs = duration('REMEDIATION_VERIFY_TIMEOUT', DEFAULT_SETTINGS.verifyTimeoutMs, 1000);
-
-  const endpoint = raw('ARM_ENDPOINT');
-  if (endpoint !== undefined) {
-    let url: URL | undefined;
-    try {
-      url = new URL(endpoint);
-    } catch {
-      url = undefined;
-    }
-    if (!url || url.protocol !== 'https:' || url.search || url.hash || url.username) {
-      bad('ARM_ENDPOINT', endpoint, 'an https:// URL such as https://management.azure.com');
-    } else {
-      s.armEndpoint = url.origin + url.pathname.replace(/\/+$/, '');
-    }
-  }
-
-  const optIn = raw('REMEDIATION_OPT_IN_CODES');
-  if (optIn !== undefined) {
-    const codes = list(optIn);
-    const wrong = codes.filter((c) => !/^[A-Za-z][A-Za-z0-9_]*$/.test(c));
-    if (wrong.length > 0) {
-      bad('REMEDIATION_OPT_IN_CODES', optIn, `a comma list of symbolic error codes (malformed: ${wrong.join(', ')})`);
-    } else {
-      s.optInCodes = dedupe(codes);
-    }
-  }
-
-  const prefix = raw('REMEDIATION_LEDGER_PREFIX');
-  if (prefix !== undefined) {
-    // Table names are alphanumeric, start with a letter, max 63; leave room for the ledger's suffixes.
-    if (!/^[A-Za-z][A-Za-z0-9]{2,39}$/.test(prefix)) {
-      bad('REMEDIATION_LEDGER_PREFIX', prefix, '3-40 letters and digits starting with a letter');
-    } else {
-      s.ledgerPrefix = prefix;
-    }
-  }
-
-  if (problems.length > 0) throw new ConfigError(problems);
-  return s;
-}
-
 /** Compact human form of a duration (`90m`, `2h`, `1d`), for messages and reports. */
 export function formatDuration(ms: number): string {
   for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
@@ -317,6 +53,191 @@ export function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
+// ---------- value parsers: text → value, or what was expected ----------
+
+/** A parsed value, or the phrase completing "is invalid: expected …". */
+type Parsed<T> = { value: T } | { expected: string };
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// Azure resource group names: letters, digits, underscores, hyphens, periods, parentheses; not ending in a period.
+const RESOURCE_GROUP = /^[-\w.()]{1,90}$/u;
+
+/** Splits a comma list; blanks around items and empty items are ignored. */
+function list(value: string): string[] {
+  return value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
 function dedupe<T>(xs: T[]): T[] {
   return [...new Set(xs)];
+}
+
+const wholeNumber = (min: number, max: number) => (v: string): Parsed<number> =>
+  /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max ? { value: Number(v) } : { expected: `a whole number from ${min} to ${max}` };
+
+const duration = (minMs: number) => (v: string): Parsed<number> => {
+  const ms = parseDuration(v);
+  if (ms === undefined) return { expected: 'a duration such as 30s, 90m, 24h, 2d or ISO 8601 PT24H' };
+  return ms < minMs || ms > MAX_DURATION_MS ? { expected: `a duration from ${formatDuration(minMs)} to 366d` } : { value: ms };
+};
+
+/** A comma list whose every item passes `ok`; `what` names the list, `flaw` the word for the bad items. */
+const listOf = (ok: (item: string) => boolean, what: string, flaw: string, norm: (items: string[]) => string[] = (x) => x) => (v: string): Parsed<string[]> => {
+  const items = list(v);
+  const wrong = items.filter((i) => !ok(i));
+  return wrong.length > 0 ? { expected: `${what} (${flaw}: ${wrong.join(', ')})` } : { value: dedupe(norm(items)) };
+};
+
+function mode(v: string): Parsed<'dry-run' | 'apply'> {
+  const m = v.toLowerCase();
+  return m === 'dry-run' || m === 'apply' ? { value: m } : { expected: '"dry-run" or "apply"' };
+}
+
+function resourceGroupEntry(e: string): boolean {
+  const parts = e.split('/');
+  return parts.length === 2 && GUID.test(parts[0]) && RESOURCE_GROUP.test(parts[1]) && !parts[1].endsWith('.');
+}
+
+// NCRONTAB for the Functions timer has six fields (seconds first); a five-field Unix cron is a common mistake.
+function schedule(v: string): Parsed<string> {
+  const fields = v.split(/\s+/);
+  return fields.length === 6 && fields.every((f) => /^[\d*/,\-A-Za-z]+$/.test(f))
+    ? { value: fields.join(' ') }
+    : { expected: 'a six-field NCRONTAB expression such as "0 */30 * * * *"' };
+}
+
+// `none` is the explicit way to allow no write at all (an empty value means the default).
+function allowedActions(v: string): Parsed<ActionKind[]> {
+  const kinds = list(v);
+  if (kinds.length === 1 && kinds[0].toLowerCase() === 'none') return { value: [] };
+  const unknown = kinds.filter((k) => !(ACTION_KINDS as readonly string[]).includes(k));
+  if (unknown.length > 0) return { expected: `a comma list of ${ACTION_KINDS.join(', ')} or "none" (unknown: ${unknown.join(', ')})` };
+  return { value: dedupe(kinds) as ActionKind[] };
+}
+
+function killSwitch(v: string): Parsed<boolean> {
+  const k = v.toLowerCase();
+  if (k === 'true' || k === '1') return { value: true };
+  if (k === 'false' || k === '0') return { value: false };
+  return { expected: 'true, false, 1 or 0' };
+}
+
+// Storage queue names: 3-63 lowercase letters, digits and single hyphens; `-poison` (7 chars) is appended.
+function queueName(v: string): Parsed<string> {
+  return /^[a-z0-9](?:[a-z0-9]|-(?!-))*[a-z0-9]$/.test(v) && v.length >= 3 && v.length <= 56
+    ? { value: v }
+    : { expected: 'a storage queue name of 3-56 lowercase letters, digits and single hyphens' };
+}
+
+function armEndpoint(v: string): Parsed<string> {
+  let url: URL | undefined;
+  try {
+    url = new URL(v);
+  } catch {
+    url = undefined;
+  }
+  if (!url || url.protocol !== 'https:' || url.search || url.hash || url.username) return { expected: 'an https:// URL such as https://management.azure.com' };
+  return { value: url.origin + url.pathname.replace(/\/+$/, '') };
+}
+
+// Table names are alphanumeric, start with a letter, max 63; leave room for the ledger's suffixes.
+function ledgerPrefix(v: string): Parsed<string> {
+  return /^[A-Za-z][A-Za-z0-9]{2,39}$/.test(v) ? { value: v } : { expected: '3-40 letters and digits starting with a letter' };
+}
+
+// ---------- the schema ----------
+
+/** What docs/design.md says about a setting; the schema field carries it. */
+export interface SettingDoc {
+  /** The app setting / environment variable. */
+  name: string;
+  /** The default as the table shows it. */
+  shown: string;
+  meaning: string;
+}
+
+const settingDocs = z.registry<SettingDoc>();
+
+/**
+ * One setting: the env text (trimmed; blank = unset) → its value, or its default when unset. A bad
+ * value is an issue whose message completes "is invalid: expected …".
+ */
+function setting<T>(doc: SettingDoc, fallback: T, parse: (v: string) => Parsed<T>) {
+  const schema = z.string().optional().transform((raw, ctx): T => {
+    const v = raw?.trim();
+    if (v === undefined || v === '') return structuredClone(fallback);
+    const r = parse(v);
+    if ('value' in r) return r.value;
+    ctx.addIssue({ code: 'custom', message: r.expected, input: v });
+    return z.NEVER;
+  });
+  schema.register(settingDocs, doc);
+  return schema;
+}
+
+/** Every setting loadSettings reads, in the order problems are reported and the docs table lists them. */
+export const settingsSchema = z.object({
+  mode: setting({ name: 'REMEDIATION_MODE', shown: '`dry-run`', meaning: '`dry-run` or `apply`' }, 'dry-run' as 'dry-run' | 'apply', mode),
+  subscriptions: setting(
+    { name: 'REMEDIATION_SUBSCRIPTIONS', shown: '(required for timer)', meaning: 'comma-separated subscription ids: the scope' },
+    [] as string[], listOf((id) => GUID.test(id), 'comma-separated subscription GUIDs', 'not GUIDs', (ids) => ids.map((id) => id.toLowerCase())),
+  ),
+  /** `<subscriptionId>/<resourceGroup>` entries; empty = every resource group in scope. */
+  resourceGroups: setting(
+    { name: 'REMEDIATION_RESOURCE_GROUPS', shown: '(all)', meaning: 'optional allow-list, comma-separated `<subscriptionId>/<resourceGroup>`' },
+    [] as string[], listOf(resourceGroupEntry, 'comma-separated <subscriptionId>/<resourceGroup> entries', 'malformed'),
+  ),
+  schedule: setting({ name: 'REMEDIATION_SCHEDULE', shown: '`0 */30 * * * *`', meaning: 'timer NCRONTAB' }, '0 */30 * * * *', schedule),
+  lookbackMs: setting({ name: 'REMEDIATION_LOOKBACK', shown: '`24h`', meaning: 'look-back window for failed jobs (`90m`, `24h`, `2d`, ISO `PT24H`)' }, 24 * 3_600_000, duration(60_000)),
+  allowedActions: setting({ name: 'REMEDIATION_ALLOWED_ACTIONS', shown: 'all three', meaning: 'comma-separated action kinds allowed to run (`none`: no write at all)' }, [...ACTION_KINDS] as ActionKind[], allowedActions),
+  maxVmsPerRun: setting({ name: 'REMEDIATION_MAX_VMS_PER_RUN', shown: '`50`', meaning: 'cap on VMs acted on per run' }, 50, wholeNumber(1, 100_000)),
+  maxWritesPerKind: setting({ name: 'REMEDIATION_MAX_WRITES_PER_KIND', shown: '`25`', meaning: 'cap on writes of each kind per run' }, 25, wholeNumber(1, 100_000)),
+  maxAttempts: setting({ name: 'REMEDIATION_MAX_ATTEMPTS', shown: '`3`', meaning: 'automated attempts per VM per window, then escalate' }, 3, wholeNumber(1, 100)),
+  attemptWindowMs: setting({ name: 'REMEDIATION_ATTEMPT_WINDOW', shown: '`24h`', meaning: 'the rolling window for attempts' }, 24 * 3_600_000, duration(60_000)),
+  cooldownMs: setting({ name: 'REMEDIATION_COOLDOWN', shown: '`2h`', meaning: 'minimum time between two attempts on one VM' }, 2 * 3_600_000, duration(0)),
+  concurrency: setting({ name: 'REMEDIATION_CONCURRENCY', shown: '`4`', meaning: 'VMs worked on at once' }, 4, wholeNumber(1, 64)),
+  killSwitch: setting({ name: 'REMEDIATION_KILL_SWITCH', shown: '`false`', meaning: '`true` stops every write; also read from the ledger before each write' }, false, killSwitch),
+  // Backup Now accepts a retention of 1 to 99 years of days; keep a sane upper bound.
+  backupRetentionDays: setting({ name: 'REMEDIATION_BACKUP_RETENTION_DAYS', shown: '`30`', meaning: 'retention of a Backup Now restore point' }, 30, wholeNumber(1, 36_135)),
+  inlineMaxVms: setting({ name: 'REMEDIATION_INLINE_MAX_VMS', shown: '`10`', meaning: 'timer remediates inline up to this many VMs, else fans out to the queue' }, 10, wholeNumber(1, 10_000)),
+  queueName: setting({ name: 'REMEDIATION_QUEUE', shown: '`remediate-vm`', meaning: 'work queue name (poison: `<name>-poison`)' }, 'remediate-vm', queueName),
+  verifyTimeoutMs: setting({ name: 'REMEDIATION_VERIFY_TIMEOUT', shown: '`10m`', meaning: "bounded wait for a triggered backup's job" }, 10 * 60_000, duration(1000)),
+  armEndpoint: setting({ name: 'ARM_ENDPOINT', shown: '`https://management.azure.com`', meaning: 'ARM endpoint (sovereign clouds, emulator)' }, 'https://management.azure.com', armEndpoint),
+  optInCodes: setting(
+    { name: 'REMEDIATION_OPT_IN_CODES', shown: '(none)', meaning: 'error codes whose `opt-in` catalogue entries may act (none are `opt-in` today)' },
+    [] as string[], listOf((c) => /^[A-Za-z][A-Za-z0-9_]*$/.test(c), 'a comma list of symbolic error codes', 'malformed'),
+  ),
+  ledgerPrefix: setting({ name: 'REMEDIATION_LEDGER_PREFIX', shown: '`remediator`', meaning: "prefix of the ledger's table names" }, 'remediator', ledgerPrefix),
+});
+
+export type Settings = z.output<typeof settingsSchema>;
+type SettingKey = keyof Settings;
+
+const SETTING_KEYS = Object.keys(settingsSchema.shape) as SettingKey[];
+const docOf = (key: SettingKey): SettingDoc => settingDocs.get(settingsSchema.shape[key])!;
+
+/** Every app setting loadSettings reads (infra checks the Bicep sets or documents each). */
+export const SETTING_NAMES: readonly string[] = SETTING_KEYS.map((k) => docOf(k).name);
+
+/**
+ * Reads and validates settings. Unset or blank settings take their defaults (docs/design.md);
+ * every invalid one is reported in a single ConfigError.
+ */
+export function loadSettings(env: Record<string, string | undefined>): Settings {
+  const input = Object.fromEntries(SETTING_KEYS.map((k) => [k, env[docOf(k).name]]));
+  const parsed = settingsSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const key = issue.path[0] as SettingKey;
+    const value = String(env[docOf(key).name] ?? '').trim();
+    return `${docOf(key).name}=${JSON.stringify(value)} is invalid: expected ${issue.message}`;
+  });
+  throw new ConfigError(problems);
+}
+
+export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze(loadSettings({}));
+
+/** The settings table of docs/design.md, generated from the schema (test/config.test.ts keeps them equal). */
+export function settingsTable(): string {
+  const rows = SETTING_KEYS.map((k) => docOf(k)).map((d) => `| \`${d.name}\` | ${d.shown} | ${d.meaning} |`);
+  return ['| name | default | meaning |', '|---|---|---|', ...rows].join('\n');
 }

@@ -3,6 +3,7 @@
 // of triggering another backup.
 
 import type { ArmContext } from './arm/clients';
+import { isNotFound } from './arm/errors';
 import { parseJobId, parseProtectedItemId, parseVaultId, type VaultRef } from './arm/ids';
 import { classify, type JobLike } from './classify';
 import type { Logger } from './log';
@@ -109,7 +110,7 @@ export async function verifyBackup(target: VerifyTarget, opts: VerifyOptions): P
     } catch (e) {
       // The job (or its vault) no longer exists: it can never be seen to end, so following it again
       // would fail the same way on every later run. Hand it to a human instead.
-      if ((e as { statusCode?: unknown })?.statusCode !== 404) throw e;
+      if (!isNotFound(e)) throw e;
       const code = (e as { code?: unknown }).code;
       opts.log?.warn('verification: backup job no longer exists', { backupJobId: jobId, code });
       return { outcome: 'escalated', jobId, status: 'NotFound', failureCode: JOB_NOT_FOUND };

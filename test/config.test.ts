@@ -1,4 +1,6 @@
-import { ConfigError, DEFAULT_SETTINGS, loadSettings, parseDuration, SETTING_NAMES } from '../lib/config';
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { ConfigError, DEFAULT_SETTINGS, loadSettings, parseDuration, SETTING_NAMES, settingsTable } from '../lib/config';
 import { ACTION_KINDS } from '../lib/types';
 
 const SUB_A = '11111111-2222-3333-4444-555555555555';
@@ -197,5 +199,15 @@ describe('loadSettings errors', () => {
     ]);
     expect(ce.message).toMatch(/^Invalid configuration \(3 problems\):/);
     expect(ce.message).toContain('REMEDIATION_CONCURRENCY="many"');
+  });
+});
+
+describe('the settings table of docs/design.md', () => {
+  it('is the one the schema generates (a new setting is one schema field)', () => {
+    const doc = readFileSync(join(__dirname, '..', 'docs', 'design.md'), 'utf8');
+    const m = /<!-- settings-table:begin[^>]*-->\n([\s\S]*?)\n<!-- settings-table:end -->/.exec(doc);
+    expect(m).not.toBeNull();
+    expect(m![1]).toBe(settingsTable());
+    for (const name of SETTING_NAMES) expect(settingsTable()).toContain(`| \`${name}\` |`);
   });
 });

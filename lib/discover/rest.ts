@@ -2,6 +2,7 @@
 // jobs in the window (no status filter: the later successful or running jobs decide what is still broken).
 import pLimit from 'p-limit';
 import type { ArmContext } from '../arm/clients';
+import { isNotFound } from '../arm/errors';
 import { parseJobId, parseSubscriptionId, parseVaultId, parseVmId, sameId, vmBackupNames, vmOfContainerName, type VaultRef } from '../arm/ids';
 import { isRunning, jobListFilter, normaliseJob, reduceToLatestPerItem, isVmBackupJob, type RawJob } from './jobs';
 import type { DiscoverOptions, DiscoveryResult, DiscoveryScope } from './types';
@@ -133,7 +134,7 @@ async function discoverJob(arm: ArmContext, jobId: string, opts: DiscoverOptions
     const j = await client.jobDetails.get(ref.vault.name, ref.vault.resourceGroup, ref.name);
     job = { id: j.id ?? ref.id, properties: (j.properties ?? {}) as unknown as Record<string, unknown> };
   } catch (e) {
-    if ((e as { statusCode?: number }).statusCode === 404) {
+    if (isNotFound(e)) {
       return { candidates: [], skipped: [], notes: [{ jobId: ref.id, reason: 'the job does not exist' }], path: 'rest' };
     }
     throw e;
