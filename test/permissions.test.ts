@@ -7,12 +7,13 @@ import { armContextFor } from './helpers/emulator';
 import { join } from 'path';
 import { start, type Emulator } from '../emulator/index';
 import { sampleEstatePath } from '../emulator/sample';
+import { actionModule } from '../lib/actions';
 import { permissionFor, permissionKind } from '../lib/arm/permissions';
 import { DEFAULT_SETTINGS, type Settings } from '../lib/config';
 import { runRemediation } from '../lib/engine';
 import { createLedger } from '../lib/ledger';
 import { startAzurite, type AzuriteInstance } from '../lib/storage/azurite';
-import type { RunMode, RunReport } from '../lib/types';
+import { ACTION_KINDS, type RunMode, type RunReport } from '../lib/types';
 import { declaration, evaluate, parseBicep, path as bicepPath } from './helpers/bicep';
 
 const SUB = '00000000-0000-4000-8000-000000000001';
@@ -182,5 +183,34 @@ describe('engine runs need exactly the permissions of the roles in infra/', () =
     const pollingUsed = [...used.operations].filter((o) => permissionKind(o) === 'read' && !roles.reader.includes(o));
     const pollingGranted = roles.operator.filter((o) => !roles.reader.includes(o) && permissionKind(o) === 'read');
     for (const o of pollingUsed) expect(pollingGranted).toContain(o);
+  });
+});
+
+// ---- the action registry's RBAC operations vs. the roles in infra/ ------------------------------
+
+describe('each action module names the RBAC operations it uses, and the roles hold exactly those', () => {
+  const lower = (xs: readonly string[]) => [...new Set(xs.map((x) => x.toLowerCase()))].sort();
+  async function roleVariables() {
+    const f = await parseBicep(join(__dirname, '..', 'infra', 'modules', 'remediator-roles.bicep'));
+    const list = (name: string) => evaluate(f, declaration(f, 'variable_declaration', name).value) as string[];
+    return { reader: lower(list('readerActions')), remediation: lower(list('remediationActions')), polling: lower(list('pollingActions')) };
+  }
+  const modules = ACTION_KINDS.map((k) => actionModule(k));
+
+  it('the operator role adds exactly the writes of the registered actions', async () => {
+    expect(lower(modules.flatMap((m) => m.permissions.writes))).toEqual((await roleVariables()).remediation);
+  });
+
+  it('the operator role polls exactly what the registered actions follow their writes with', async () => {
+    expect(lower(modules.flatMap((m) => m.permissions.polls))).toEqual((await roleVariables()).polling);
+  });
+
+  it("every action's write-time reads are in the reader role, and every operation is one permissionFor can produce", async () => {
+    const { reader } = await roleVariables();
+    for (const m of modules) {
+      expect(lower(m.permissions.reads).filter((o) => !reader.includes(o))).toEqual([]);
+      for (const o of m.permissions.reads) expect(permissionKind(o)).toBe('read');
+      for (const o of m.permissions.writes) expect(['delete', 'action']).toContain(permissionKind(o));
+    }
   });
 });
