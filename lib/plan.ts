@@ -10,27 +10,13 @@ import type { FactName } from './facts';
 import { parseVmId } from './arm/ids';
 import { ACTIONS, actionModule } from './actions';
 import type { PlanCatalogueEntry, PlanContext, PlanOptions } from './actions/types';
+import { agentNotReadyFinding, causeCheck, evaluateCauses, vmNotRunningFinding } from './cause-checks';
 import { OPT_OUT_TAG, optOutSource } from './rules/opt-out';
-import { RESTORE_POINT_LIMIT } from './rules/restore-points';
-import { extensionFailedOrStuck } from './rules/snapshot-extension';
 
 export type { PlanCatalogueEntry, PlanOptions } from './actions/types';
 export { OPT_OUT_TAG } from './rules/opt-out';
 export { isBackupCollectionName, RESTORE_POINT_LIMIT } from './rules/restore-points';
 export { extensionFailedOrStuck, isExtensionReloadCode, SNAPSHOT_PUBLISHER, SNAPSHOT_TYPES } from './rules/snapshot-extension';
-
-/** The facts each catalogue cause check reads (the VM and its instance view are always read). */
-const CHECK_FACTS: Record<string, readonly FactName[]> = {
-  'agent-ready': ['instance-view'],
-  'agent-version': ['instance-view'],
-  'vm-running': ['instance-view'],
-  'vm-provisioning-state': ['vm'],
-  'snapshot-extension-state': ['extensions'],
-  'outbound-connectivity': ['extensions'],
-  'restore-point-limit': ['restore-points'],
-  'collection-lock': ['restore-points'],
-  'backup-in-progress': ['running-backups'],
-};
 
 /** The facts the planner needs for an entry: its fixes' (and, for allowed fixes, their write-time) facts and its checks'. */
 export function factsNeeded(entry: { fixes: readonly string[]; causes: readonly { check: string }[] }, allowedActions: readonly string[]): Set<FactName> {
@@ -41,7 +27,7 @@ export function factsNeeded(entry: { fixes: readonly string[]; causes: readonly 
     for (const f of mod.facts) facts.add(f);
     if (allowedActions.includes(kind)) for (const f of mod.writeFacts ?? []) facts.add(f);
   }
-  for (const c of entry.causes) for (const f of CHECK_FACTS[c.check] ?? []) facts.add(f);
+  for (const c of entry.causes) for (const f of causeCheck(c.check)?.facts ?? []) facts.add(f);
   return facts;
 }
 
@@ -268,106 +254,6 @@ function scopeViolation(vmId: string, opts: PlanOptions): string | undefined {
     return `Resource group ${sub}/${rg} is not in the resource-group allow-list.`;
   }
   return undefined;
-}
-
-// ---------- causes ----------
-
-function evaluateCauses(entry: PlanCatalogueEntry, d: Diagnosis): Finding[] {
-  const out: Finding[] = [];
-  const seen = new Set<string>();
-  const add = (f: Finding) => {
-    if (seen.has(f.kind)) return;
-    seen.add(f.kind);
-    out.push({ ...f, docUrl: entry.docUrl });
-  };
-  const ext = d.snapshotExtension;
-  for (const cause of entry.causes) {
-    const base = { cause: cause.id, summary: cause.summary };
-    switch (cause.check) {
-      case 'agent-ready':
-        if (d.agent.status !== 'Ready') add({ ...agentNotReadyFinding(d), nextStep: cause.nextStep, evidence: { ...base, agent: d.agent } });
-        break;
-      case 'agent-version': {
-        const outdated = agentOutdated(d);
-        if (outdated) add({ kind: 'agent-outdated', message: `The VM agent version ${d.agent.version ?? 'Unknown'} ${outdated}.`, evidence: { ...base, agent: d.agent }, nextStep: cause.nextStep });
-        break;
-      }
-      case 'vm-running':
-        if ((d.vm.powerState ?? '').toLowerCase() !== 'running') add({ ...vmNotRunningFinding(d), nextStep: cause.nextStep, evidence: { ...base, powerState: d.vm.powerState } });
-        break;
-      case 'vm-provisioning-state':
-        if ((d.vm.provisioningState ?? '').toLowerCase() === 'failed') {
-          add({ kind: 'extension-failed', message: `The VM's provisioning state is Failed, usually because an extension failed.`, evidence: { ...base, provisioningState: d.vm.provisioningState }, nextStep: cause.nextStep });
-        }
-        break;
-      case 'snapshot-extension-state':
-        if (ext && extensionFailedOrStuck(ext)) {
-          add({ kind: 'extension-failed', message: `The ${ext.type} extension is in state ${ext.provisioningState ?? ext.instanceViewStatus?.displayStatus ?? 'error'}.`, evidence: { ...base, extension: ext }, nextStep: cause.nextStep });
-        }
-        break;
-      case 'restore-point-limit':
-        if (d.totalPoints >= RESTORE_POINT_LIMIT) add({ kind: 'restore-point-limit', message: `The VM holds ${d.totalPoints} instant restore points, the limit is ${RESTORE_POINT_LIMIT}.`, evidence: { ...base, totalPoints: d.totalPoints }, nextStep: cause.nextStep });
-        break;
-      case 'collection-lock': {
-        const locks = d.collections.flatMap((c) => c.locks.map((l) => ({ collection: c.id, ...l })));
-        if (locks.length > 0) add({ kind: 'lock-blocks-cleanup', message: `A lock covers the VM's restore point collection (${locks.map((l) => `${l.name}, ${l.level}, ${l.scope}`).join('; ')}).`, evidence: { ...base, locks }, nextStep: cause.nextStep });
-        break;
-      }
-      case 'backup-in-progress':
-        if (d.backupInProgress) add({ kind: 'backup-in-progress', message: 'A backup of this item is already running.', evidence: base, nextStep: cause.nextStep });
-        break;
-      case 'outbound-connectivity':
-        // ARM cannot see inside the guest network; the cause is inferred when everything ARM can see is healthy.
-        if (d.agent.status === 'Ready' && (d.vm.powerState ?? '').toLowerCase() === 'running' && !(ext && extensionFailedOrStuck(ext))) {
-          add({
-            kind: 'no-outbound-connectivity',
-            message: 'Inferred, not confirmed: the agent is Ready and the VM running, so the likeliest cause is that the VM cannot reach Azure Storage / Azure Backup (NSG, firewall, proxy, route). ARM cannot confirm network reachability.',
-            evidence: {
-              ...base,
-              inferred: true,
-              confirmed: false,
-              inferredFrom: { agent: d.agent.status, powerState: d.vm.powerState, snapshotExtension: ext ? (ext.provisioningState ?? ext.instanceViewStatus?.displayStatus ?? 'present') : 'absent' },
-              agent: d.agent.status,
-              powerState: d.vm.powerState,
-            },
-            nextStep: cause.nextStep,
-          });
-        }
-        break;
-      default:
-        break; // 'manual': nothing ARM can check
-    }
-  }
-  return out;
-}
-
-function agentOutdated(d: Diagnosis): string | undefined {
-  const v = d.agent.version;
-  if (!v || /unknown/i.test(v)) return d.agent.status === 'Ready' ? 'could not be read' : undefined;
-  const parts = v.split('.').map((p) => Number(p));
-  if (parts.some((n) => !Number.isFinite(n))) return undefined;
-  // Oldest agents Azure Backup documents as supported: Windows 2.7.x, Linux 2.2.x.
-  const min = d.vm.os === 'Linux' ? [2, 2] : [2, 7];
-  const older = parts[0] < min[0] || (parts[0] === min[0] && (parts[1] ?? 0) < min[1]);
-  return older ? `is older than the minimum supported (${min.join('.')})` : undefined;
-}
-
-function agentNotReadyFinding(d: Diagnosis): Finding {
-  return {
-    kind: 'agent-not-ready',
-    message: `The VM agent is ${d.agent.status}${d.agent.message ? ` (${d.agent.message})` : ''}; snapshots need a Ready agent, so no backup can succeed until it is fixed inside the guest.`,
-    evidence: { agent: d.agent },
-    nextStep: 'Restart or reinstall the VM agent inside the guest (WindowsAzureGuestAgent / walinuxagent), then retry the backup.',
-  };
-}
-
-function vmNotRunningFinding(d: Diagnosis): Finding {
-  return {
-    kind: 'vm-not-running',
-    message: `The VM is ${d.vm.powerState ?? 'in an unknown power state'}; the remediator does not start VMs, and a backup triggered now would fail.`,
-    evidence: { powerState: d.vm.powerState },
-    nextStep: 'Start the VM if it should be running, then retry the backup.',
-  };
 }
 
 function describeSignals(c: Classification): string {

@@ -4,11 +4,11 @@
 import type { ArmContext } from '../arm/clients';
 import { isNotFound, orMissing } from '../arm/errors';
 import { parseRestorePointCollectionId, parseVmId, sameId } from '../arm/ids';
-import { readLocksCovering, type LockRef } from '../arm/locks';
+import type { LockRef } from '../arm/locks';
 import type { CollectionFacts } from '../diagnose';
 import { isBackupCollectionName, RESTORE_POINT_LIMIT } from '../rules/restore-points';
 import type { Finding, PlannedAction } from '../types';
-import { freshOptOut, noBackupRunning } from './fresh';
+import { freshOptOut, lockRefusal, noBackupRunning } from './fresh';
 import type { ActionContext, ActionModule, PlanContext, PlanStep, PreconditionResult } from './types';
 
 /**
@@ -98,6 +98,19 @@ function plan(ctx: PlanContext): PlanStep {
   return { actions, findings };
 }
 
+/** Points in the VM's other collections (tied by source.id), read now. */
+async function pointsInOtherCollections(arm: ArmContext, subscriptionId: string, vmId: string, exceptId: string): Promise<number> {
+  const compute = arm.compute(subscriptionId);
+  let total = 0;
+  for await (const c of compute.restorePointCollections.listAll()) {
+    if (!c.id || !c.name || !sameId(c.source?.id ?? '', vmId) || sameId(c.id, exceptId)) continue;
+    const ref = parseRestorePointCollectionId(c.id);
+    const full = await orMissing(() => compute.restorePointCollections.get(ref.resourceGroup, ref.name, { expand: 'restorePoints' }));
+    total += full?.restorePoints?.length ?? 0;
+  }
+  return total;
+}
+
 export const deleteRestorePointCollection: ActionModule<'delete-restore-point-collection'> = {
   kind: 'delete-restore-point-collection',
   method: 'DELETE',
@@ -138,19 +151,10 @@ export const deleteRestorePointCollection: ActionModule<'delete-restore-point-co
     if (!isBackupCollectionName(current.name ?? rpc.name, vm.name)) {
       return { ok: false, reason: `collection ${current.name} is not named AzureBackup_${vm.name}[_<n>]`, findingKind: 'precondition-changed' };
     }
-    const locks = await readLocksCovering(arm, rpc.subscriptionId, rpc.resourceGroup, rpc.id);
-    if (locks.length > 0) {
-      const l = locks[0];
-      return { ok: false, reason: `lock '${l.name}' (${l.level}, ${l.scope} scope, ${l.id}) now covers the collection`, findingKind: 'lock-blocks-cleanup' };
-    }
+    const locked = await lockRefusal(arm, rpc, 'the collection');
+    if (locked) return locked;
     // Still at the limit, counting points this plan already freed (a plan may delete several collections).
-    let total = current.restorePoints?.length ?? 0;
-    for await (const c of compute.restorePointCollections.listAll()) {
-      if (!c.id || !c.name || !sameId(c.source?.id ?? '', vm.id) || sameId(c.id, current.id ?? rpc.id)) continue;
-      const ref = parseRestorePointCollectionId(c.id);
-      const full = await orMissing(() => compute.restorePointCollections.get(ref.resourceGroup, ref.name, { expand: 'restorePoints' }));
-      total += full?.restorePoints?.length ?? 0;
-    }
+    const total = (current.restorePoints?.length ?? 0) + (await pointsInOtherCollections(arm, rpc.subscriptionId, vm.id, current.id ?? rpc.id));
     const before = total + pointsDeletedEarlier(ctx, action);
     if (before < RESTORE_POINT_LIMIT) {
       return { ok: false, reason: `the VM now holds ${total} restore points, under the limit of ${RESTORE_POINT_LIMIT}`, findingKind: 'precondition-changed' };

@@ -2,6 +2,7 @@
 import type { ArmContext } from '../arm/clients';
 import { orMissing } from '../arm/errors';
 import { parseProtectedItemId, parseVaultId, parseVmId } from '../arm/ids';
+import { readLocksCovering } from '../arm/locks';
 import { optOutSource } from '../rules/opt-out';
 import { runningBackupOf, type VaultAddress } from '../rules/running-backup';
 import type { PlanItem } from '../types';
@@ -45,4 +46,16 @@ export async function noBackupRunning(arm: ArmContext, ctx: { item: PlanItem; no
   if (!vault) return { ok: false, reason: 'the plan names no vault whose running backups could be checked', findingKind: 'ambiguous-target' };
   const running = await runningBackupOf(arm, vault, parseVmId(ctx.item.vmId), ctx.now);
   return running ? { ok: false, reason: `backup job ${running} of this VM started after planning and is in progress`, findingKind: 'backup-in-progress' } : undefined;
+}
+
+/** Any lock at or above the target makes ARM refuse its DELETE: the refusal naming the first, read now. */
+export async function lockRefusal(
+  arm: ArmContext,
+  at: { subscriptionId: string; resourceGroup: string; id: string },
+  what: string,
+): Promise<{ ok: false; reason: string; findingKind: 'lock-blocks-cleanup' } | undefined> {
+  const locks = await readLocksCovering(arm, at.subscriptionId, at.resourceGroup, at.id);
+  if (locks.length === 0) return undefined;
+  const l = locks[0];
+  return { ok: false, reason: `lock '${l.name}' (${l.level}, ${l.scope} scope, ${l.id}) now covers ${what}`, findingKind: 'lock-blocks-cleanup' };
 }

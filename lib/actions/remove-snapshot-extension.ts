@@ -1,13 +1,14 @@
 // remove-snapshot-extension: DELETE the VMSnapshot / VMSnapshotLinux extension so Azure Backup reinstalls a
 // working copy with the next backup. Never any other extension.
+import type { VirtualMachineExtension } from '@azure/arm-compute';
 import type { ArmContext } from '../arm/clients';
 import { isNotFound, orMissing } from '../arm/errors';
 import { parseExtensionId, sameId } from '../arm/ids';
-import { readLocksCovering, type LockRef } from '../arm/locks';
+import type { LockRef } from '../arm/locks';
 import type { Diagnosis } from '../diagnose';
 import { extensionFailedOrStuck, isExtensionReloadCode, isSnapshotExtension } from '../rules/snapshot-extension';
 import type { Finding, PlannedAction } from '../types';
-import { freshOptOut, noBackupRunning } from './fresh';
+import { freshOptOut, lockRefusal, noBackupRunning } from './fresh';
 import type { ActionContext, ActionModule, PlanContext, PlanStep, PreconditionResult } from './types';
 
 const EXTENSION_REFERENCE = 'https://learn.microsoft.com/azure/backup/backup-azure-troubleshoot-vm-backup-fails-snapshot-timeout';
@@ -62,6 +63,18 @@ function plan({ candidate, diagnosis: d, entry, agentReady }: PlanContext): Plan
  */
 const absentAtCheck = new WeakSet<PlannedAction>();
 
+/** The extension read now is no longer the snapshot extension, or no longer needs the reload. */
+function extensionChanged(name: string, current: VirtualMachineExtension, code: string): PreconditionResult | undefined {
+  if (!isSnapshotExtension(current.publisher, current.typePropertiesType)) {
+    return { ok: false, reason: `extension ${name} is now ${current.publisher}/${current.typePropertiesType}, not the Azure Backup snapshot extension`, findingKind: 'precondition-changed' };
+  }
+  // The planner reads the first status of the extension's instance view; so does this check.
+  const ivStatus = current.instanceView?.statuses?.[0];
+  const stuck = extensionFailedOrStuck({ provisioningState: current.provisioningState, instanceViewStatus: ivStatus ? { level: ivStatus.level } : undefined });
+  if (stuck || isExtensionReloadCode(code)) return undefined;
+  return { ok: false, reason: `extension ${name} is ${current.provisioningState ?? 'healthy'} now (instance view: ${ivStatus?.displayStatus ?? ivStatus?.level ?? 'no status'}) and ${code} does not call for a reload`, findingKind: 'precondition-changed' };
+}
+
 export const removeSnapshotExtension: ActionModule<'remove-snapshot-extension'> = {
   kind: 'remove-snapshot-extension',
   method: 'DELETE',
@@ -97,25 +110,15 @@ export const removeSnapshotExtension: ActionModule<'remove-snapshot-extension'> 
       absentAtCheck.add(action);
       return { ok: true, note: 'already-absent' };
     }
-    if (!isSnapshotExtension(current.publisher, current.typePropertiesType)) {
-      return { ok: false, reason: `extension ${ext.name} is now ${current.publisher}/${current.typePropertiesType}, not the Azure Backup snapshot extension`, findingKind: 'precondition-changed' };
-    }
-    // The planner reads the first status of the extension's instance view; so does this check.
-    const ivStatus = current.instanceView?.statuses?.[0];
-    const stuck = extensionFailedOrStuck({ provisioningState: current.provisioningState, instanceViewStatus: ivStatus ? { level: ivStatus.level } : undefined });
-    if (!stuck && !isExtensionReloadCode(ctx.item.failure.code)) {
-      return { ok: false, reason: `extension ${ext.name} is ${current.provisioningState ?? 'healthy'} now (instance view: ${ivStatus?.displayStatus ?? ivStatus?.level ?? 'no status'}) and ${ctx.item.failure.code} does not call for a reload`, findingKind: 'precondition-changed' };
-    }
+    const changed = extensionChanged(ext.name, current, ctx.item.failure.code);
+    if (changed) return changed;
     const agent = vm.instanceView?.vmAgent?.statuses?.[0];
     if ((agent?.displayStatus ?? '').toLowerCase() !== 'ready') {
       return { ok: false, reason: `the VM agent is ${agent?.displayStatus ?? 'unknown'} now; the extension is only removed while the agent is Ready`, findingKind: 'agent-not-ready' };
     }
     // Any lock at or above the extension makes ARM refuse the DELETE: say so instead of trying.
-    const locks = await readLocksCovering(arm, ext.vm.subscriptionId, ext.vm.resourceGroup, ext.id);
-    if (locks.length > 0) {
-      const l = locks[0];
-      return { ok: false, reason: `lock '${l.name}' (${l.level}, ${l.scope} scope, ${l.id}) now covers the extension`, findingKind: 'lock-blocks-cleanup' };
-    }
+    const locked = await lockRefusal(arm, { ...ext.vm, id: ext.id }, 'the extension');
+    if (locked) return locked;
     // The VM was read just above (same check, same instant): only its resource group is read again.
     const optOut = await freshOptOut(arm, ctx.item.vmId, vm);
     if (optOut) return { ok: false, reason: optOut, findingKind: 'opted-out' };

@@ -27,6 +27,38 @@ function pathOnly(input: string): string {
 }
 
 /**
+ * The last /providers/{namespace} owns the operation: for extension resources such as locks on a VM
+ * (`.../virtualMachines/vm/providers/Microsoft.Authorization/locks`) that is the extension's
+ * namespace. Without one, the path is a Microsoft.Resources type. `rest` alternates type/name.
+ */
+function owner(segments: string[]): { namespace: string; rest: string[] } {
+  for (let i = segments.length - 2; i >= 0; i--) {
+    if (segments[i].toLowerCase() === 'providers') return { namespace: segments[i + 1], rest: segments.slice(i + 2) };
+  }
+  return { namespace: 'Microsoft.Resources', rest: segments };
+}
+
+/** An odd-length `rest` ends in a type (a collection) or, for POST, an action; an even one in a name. */
+function operationOf(method: string, namespace: string, rest: string[]): string | undefined {
+  const types = rest.filter((_, i) => i % 2 === 0).join('/');
+  const named = rest.length % 2 === 0;
+  switch (method.toUpperCase()) {
+    case 'GET':
+    case 'HEAD':
+      return `${namespace}/${types}/read`;
+    case 'PUT':
+    case 'PATCH':
+      return named ? `${namespace}/${types}/write` : undefined;
+    case 'DELETE':
+      return named ? `${namespace}/${types}/delete` : undefined;
+    case 'POST':
+      return named ? undefined : `${namespace}/${types}/action`;
+    default:
+      return undefined;
+  }
+}
+
+/**
  * RBAC operation for `method` on `path` (decoded, query optional), or undefined when the
  * request is not an ARM resource call (token endpoints, metadata) or has no ARM shape.
  */
@@ -38,43 +70,9 @@ export function permissionFor(method: string, path: string): string | undefined 
   while (segments.length > 0 && segments[segments.length - 1] === '') segments.pop(); // trailing slash
   const root = segments[0]?.toLowerCase();
   if (root !== 'subscriptions' && root !== 'providers' && root !== 'tenants') return undefined;
-
-  // The last /providers/{namespace} owns the operation: for extension resources such as locks
-  // on a VM (`.../virtualMachines/vm/providers/Microsoft.Authorization/locks`) that is the
-  // extension's namespace. Without one, the path is a Microsoft.Resources type.
-  let namespace = 'Microsoft.Resources';
-  let rest = segments;
-  for (let i = segments.length - 2; i >= 0; i--) {
-    if (segments[i].toLowerCase() === 'providers') {
-      namespace = segments[i + 1];
-      rest = segments.slice(i + 2);
-      break;
-    }
-  }
+  const { namespace, rest } = owner(segments);
   if (!namespace || rest.length === 0 || rest.some((s) => s === '')) return undefined;
-
-  // rest alternates type/name; an odd length ends in a type (a collection) or, for POST, an action.
-  const types = rest.filter((_, i) => i % 2 === 0);
-  const m = method.toUpperCase();
-  let operation: string | undefined;
-  switch (m) {
-    case 'GET':
-    case 'HEAD':
-      operation = `${namespace}/${types.join('/')}/read`;
-      break;
-    case 'PUT':
-    case 'PATCH':
-      if (rest.length % 2 === 0) operation = `${namespace}/${types.join('/')}/write`;
-      break;
-    case 'DELETE':
-      if (rest.length % 2 === 0) operation = `${namespace}/${types.join('/')}/delete`;
-      break;
-    case 'POST':
-      if (rest.length % 2 === 1) operation = `${namespace}/${types.join('/')}/action`;
-      break;
-    default:
-      break;
-  }
+  const operation = operationOf(method, namespace, rest);
   if (!operation) return undefined;
   return OVERRIDES[operation.toLowerCase()] ?? operation;
 }
