@@ -188,7 +188,7 @@ export const settingsSchema = z.object({
   ),
   schedule: setting({ name: 'REMEDIATION_SCHEDULE', shown: '`0 */30 * * * *`', meaning: 'timer NCRONTAB' }, '0 */30 * * * *', schedule),
   lookbackMs: setting({ name: 'REMEDIATION_LOOKBACK', shown: '`24h`', meaning: 'look-back window for failed jobs (`90m`, `24h`, `2d`, ISO `PT24H`)' }, 24 * 3_600_000, duration(60_000)),
-  allowedActions: setting({ name: 'REMEDIATION_ALLOWED_ACTIONS', shown: 'all three', meaning: 'comma-separated action kinds allowed to run (`none`: no write at all)' }, [...ACTION_KINDS] as ActionKind[], allowedActions),
+  allowedActions: setting({ name: 'REMEDIATION_ALLOWED_ACTIONS', shown: 'all', meaning: 'comma-separated action kinds allowed to run (`none`: no write at all)' }, [...ACTION_KINDS] as ActionKind[], allowedActions),
   maxVmsPerRun: setting({ name: 'REMEDIATION_MAX_VMS_PER_RUN', shown: '`50`', meaning: 'cap on VMs acted on per run' }, 50, wholeNumber(1, 100_000)),
   maxWritesPerKind: setting({ name: 'REMEDIATION_MAX_WRITES_PER_KIND', shown: '`25`', meaning: 'cap on writes of each kind per run' }, 25, wholeNumber(1, 100_000)),
   maxAttempts: setting({ name: 'REMEDIATION_MAX_ATTEMPTS', shown: '`3`', meaning: 'automated attempts per VM per window, then escalate' }, 3, wholeNumber(1, 100)),

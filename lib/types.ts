@@ -1,13 +1,16 @@
 // Shared vocabulary of the engine. The names in ActionKind and the shape of RunReport are the
 // output contract (`--output json`, HTTP API, ledger): change them only with schemaVersion.
 
-/** Write actions the engine may perform. Nothing else is ever written. */
-export type ActionKind = 'remove-snapshot-extension' | 'delete-restore-point-collection' | 'trigger-backup';
-export const ACTION_KINDS: readonly ActionKind[] = [
+/**
+ * Write actions the engine may perform. Nothing else is ever written. Each has one module in the
+ * registry (lib/actions/index.ts), which does not compile until it does.
+ */
+export const ACTION_KINDS = [
   'remove-snapshot-extension',
   'delete-restore-point-collection',
   'trigger-backup',
-];
+] as const;
+export type ActionKind = (typeof ACTION_KINDS)[number];
 
 /** How far the engine may go on its own for a catalogue entry. */
 export type AutomationClass = 'auto' | 'opt-in' | 'report-only';
