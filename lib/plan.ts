@@ -22,7 +22,7 @@ export { extensionFailedOrStuck, isExtensionReloadCode, SNAPSHOT_PUBLISHER, SNAP
 export function factsNeeded(entry: { fixes: readonly string[]; causes: readonly { check: string }[] }, allowedActions: readonly string[]): Set<FactName> {
   const facts = new Set<FactName>(['vm', 'instance-view', 'resource-group-tags', 'protected-items', 'running-backups']);
   for (const kind of entry.fixes) {
-    if (!(kind in ACTIONS)) continue;
+    if (!Object.hasOwn(ACTIONS, kind)) continue;
     const mod = actionModule(kind as ActionKind);
     for (const f of mod.facts) facts.add(f);
     if (allowedActions.includes(kind)) for (const f of mod.writeFacts ?? []) facts.add(f);
