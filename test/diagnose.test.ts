@@ -125,6 +125,9 @@ describe('createDiagnoser', () => {
     try {
       const d = await createDiagnoser(arm, { now: NOW }).diagnose(candidate('web1'));
       expect(d.readErrors.some((e) => /locks/.test(e))).toBe(true);
+      // Each failed list is named once, though both of web1's collections needed it.
+      expect(d.readErrors.filter((e) => /^subscription locks: 500/.test(e))).toHaveLength(1);
+      expect(d.readErrors.filter((e) => new RegExp(`^locks of resource group ${RPC_RG}: 500`).test(e))).toHaveLength(1);
     } finally {
       emu.faults.clear();
     }
