@@ -1,6 +1,7 @@
 import { ACTION_KINDS } from '../lib/types';
 import { CATALOGUE, catalogueEntry, catalogueEntryByNumber } from '../lib/catalogue';
 import { headingAnchor, phrasePattern } from '../lib/catalogue/patterns';
+import { SOURCE_LABELS } from '../lib/catalogue/sources';
 
 // Every code azure-facts.md lists and every code the seed articles name, with the class azure-facts gives it.
 const EXPECTED_CLASS: Record<string, 'auto' | 'report-only'> = {
@@ -42,6 +43,8 @@ const EXPECTED_CLASS: Record<string, 'auto' | 'report-only'> = {
   ResourceNotFound: 'report-only',
   BCMV2VMNotFound: 'report-only',
   SnapshotVMSubTaskTimedOut: 'report-only',
+  UserErrorSharedDiskBackupNotSupported: 'report-only',
+  UserErrorMigrationFromTrustedLaunchVMToNonTrustedVMNotAllowed: 'report-only',
 };
 
 const SEED_CODES = [
@@ -193,11 +196,20 @@ describe('message patterns', () => {
     expect(clashes).toEqual([]);
   });
 
-  test('the only shared message is the VMSnapshot one of the managed-disk variant', () => {
+  test('the only shared messages are the VMSnapshot ones of the managed-disk variant, in every language', () => {
     const byText = new Map<string, Set<string>>();
     for (const m of all) byText.set(m.text, new Set([...(byText.get(m.text) ?? []), m.code]));
-    const shared = [...byText.entries()].filter(([, codes]) => codes.size > 1).map(([t, codes]) => [t, [...codes]]);
-    expect(shared).toEqual([['VMSnapshot extension operation failed', ['ExtensionOperationFailed', 'ExtensionOperationFailedForManagedDisks']]]);
+    const shared = [...byText.entries()].filter(([, codes]) => codes.size > 1);
+    expect(shared.map(([t]) => t)).toContain('VMSnapshot extension operation failed');
+    expect(shared.length).toBe(catalogueEntry('ExtensionOperationFailed')!.messages.length);
+    for (const [text, codes] of shared) {
+      expect([text, [...codes]]).toEqual([text, ['ExtensionOperationFailed', 'ExtensionOperationFailedForManagedDisks']]);
+      expect(text).toMatch(/VMSnapshot/);
+    }
+  });
+
+  test('every wording keeps its provenance: no unknown source label', () => {
+    for (const m of all) if (m.source) expect(Object.keys(SOURCE_LABELS)).toContain(m.source);
   });
 
   test('patterns tolerate case, whitespace, dash and quote variants, trailing punctuation', () => {
