@@ -121,7 +121,7 @@ export function planItem(
     const first = entry.causes[0];
     find({
       kind: 'report-only-error',
-      message: `${entry.code}: ${entry.title}. Its fix lies in the guest, the network or permissions, so the remediator only reports it.`,
+      message: `${entry.code}: ${entry.title}. Its fix lies in the guest, the network or permissions, so the remediator only reports it.${first && causeFindings.every((f) => f.evidence.inferred === true) ? ` Documented likely cause, not confirmed by anything read: ${first.summary}` : ''}`,
       evidence: { code: entry.code, confirmedCauses: causeFindings.map((f) => f.evidence.cause) },
       nextStep: causeFindings[0]?.nextStep ?? first?.nextStep ?? `Follow ${entry.docUrl}`,
     });
@@ -310,7 +310,7 @@ function evaluateCauses(entry: PlanCatalogueEntry, d: Diagnosis): Finding[] {
         break;
       case 'vm-provisioning-state':
         if ((d.vm.provisioningState ?? '').toLowerCase() === 'failed') {
-          add({ kind: 'extension-failed', message: `The VM's provisioning state is Failed, usually because an extension failed.`, evidence: { ...base, provisioningState: d.vm.provisioningState }, nextStep: cause.nextStep });
+          add({ kind: 'extension-failed', message: `The VM's provisioning state reads Failed. Documented likely cause, not confirmed: ${cause.summary}`, evidence: { ...base, provisioningState: d.vm.provisioningState }, nextStep: cause.nextStep });
         }
         break;
       case 'snapshot-extension-state':
@@ -334,7 +334,7 @@ function evaluateCauses(entry: PlanCatalogueEntry, d: Diagnosis): Finding[] {
         if (d.agent.status === 'Ready' && (d.vm.powerState ?? '').toLowerCase() === 'running' && !(ext && extensionFailedOrStuck(ext))) {
           add({
             kind: 'no-outbound-connectivity',
-            message: 'Inferred, not confirmed: the agent is Ready and the VM running, so the likeliest cause is that the VM cannot reach Azure Storage / Azure Backup (NSG, firewall, proxy, route). ARM cannot confirm network reachability.',
+            message: `Inferred, not confirmed: documented likely cause "${cause.summary}" What was read rules out the causes ARM can see (agent Ready, VM running, snapshot extension not failed); no network path was read.`,
             evidence: {
               ...base,
               inferred: true,
