@@ -173,27 +173,7 @@ function unclassified(signals: Signal[], conflicting?: string[]): Classification
  * codes anywhere, documented numeric codes, then documented messages in any catalogued language.
  */
 export function classify(job: JobLike): Classification {
-  const { fields, numbers } = textFields(job ?? {});
-  const evidence: Evidence[] = [];
-  const unmatched: Signal[] = [];
-  // Codes the service reported that the catalogue does not know: an error of the job is not understood.
-  const unknownCodes: string[] = [];
-
-  for (const field of fields) {
-    const symbolic = symbolicEvidence(field);
-    const messages = field.messages ? messageEvidence(field) : [];
-    evidence.push(...symbolic, ...messages);
-    if (field.source === 'errorCode' && symbolic.length === 0 && isUnknownCode(field.value)) unknownCodes.push(field.value.trim());
-    if (symbolic.length === 0 && messages.length === 0 && !field.advice && field.source !== 'tasksList' && field.source !== 'propertyBag') {
-      unmatched.push({ source: field.source, value: clip(field.value) });
-    }
-  }
-  for (const { value, n } of numbers) {
-    const entry = catalogueEntryByNumber(n);
-    if (entry) evidence.push({ signal: { source: 'errorCode', value, matched: { by: 'numeric', code: entry.code } }, entries: [entry], rank: 1 });
-    else unmatched.push({ source: 'errorCode', value });
-  }
-
+  const { evidence, unmatched, unknownCodes } = gatherEvidence(job ?? {});
   evidence.sort((a, b) => a.rank - b.rank);
   const signals = [...evidence.map((e) => e.signal), ...unmatched];
   if (!evidence.some((e) => !e.corroborating)) return unclassified(signals);
@@ -213,4 +193,29 @@ export function classify(job: JobLike): Classification {
   // catalogue order names the code that owns the message.
   const entry = agreed[0];
   return { code: entry.code, signals, automation: entry.automation, docUrl: entry.docUrl };
+}
+
+/** Every field's matches, the texts nothing matched (kept for the report) and unknown symbolic codes. */
+function gatherEvidence(job: JobLike): { evidence: Evidence[]; unmatched: Signal[]; unknownCodes: string[] } {
+  const { fields, numbers } = textFields(job);
+  const evidence: Evidence[] = [];
+  const unmatched: Signal[] = [];
+  // Codes the service reported that the catalogue does not know: an error of the job is not understood.
+  const unknownCodes: string[] = [];
+  for (const field of fields) {
+    const symbolic = symbolicEvidence(field);
+    const messages = field.messages ? messageEvidence(field) : [];
+    evidence.push(...symbolic, ...messages);
+    if (field.source === 'errorCode' && symbolic.length === 0 && isUnknownCode(field.value)) unknownCodes.push(field.value.trim());
+    if (symbolic.length === 0 && messages.length === 0 && !field.advice && field.source !== 'tasksList' && field.source !== 'propertyBag') {
+      unmatched.push({ source: field.source, value: clip(field.value) });
+    }
+  }
+  // A number decides only when documented; any other number is kept as a signal and never blocks.
+  for (const { value, n } of numbers) {
+    const entry = catalogueEntryByNumber(n);
+    if (entry) evidence.push({ signal: { source: 'errorCode', value, matched: { by: 'numeric', code: entry.code } }, entries: [entry], rank: 1 });
+    else unmatched.push({ source: 'errorCode', value });
+  }
+  return { evidence, unmatched, unknownCodes };
 }
