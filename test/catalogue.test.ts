@@ -1,3 +1,5 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { ACTION_KINDS } from '../lib/types';
 import { CATALOGUE, catalogueEntry, catalogueEntryByNumber } from '../lib/catalogue';
 import { headingAnchor, phrasePattern } from '../lib/catalogue/patterns';
@@ -241,5 +243,17 @@ describe('message patterns', () => {
     expect(current.test('Could not communicate with the VM agent for snapshot status')).toBe(true);
     expect(current.test('Could not communicate with the VM agent for snapshot status.')).toBe(true);
     expect(current.test('Could not communicate with the VM agent for snapshot status - Snapshot VM sub task timed out')).toBe(false);
+  });
+});
+
+describe('docs/catalogue.md', () => {
+  const doc = readFileSync(join(__dirname, '..', 'docs', 'catalogue.md'), 'utf8');
+  test.each(CATALOGUE.map((e) => [e.code, e] as const))('lists %s with its class, aliases, numbers and doc link', (code, e) => {
+    const row = doc.split('\n').find((l) => l.startsWith(`| \`${code}\``));
+    expect(row).toBeDefined();
+    expect(row).toContain(`| ${e.automation}`);
+    for (const a of e.aliases) expect(row).toContain(`\`${a}\``);
+    for (const n of e.numericCodes) expect(row).toContain(String(n));
+    expect(row).toContain(`(${e.docUrl})`);
   });
 });
