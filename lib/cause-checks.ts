@@ -55,7 +55,7 @@ function outboundConnectivity(d: Diagnosis, base: Base, cause: Cause): Finding |
   if (d.agent.status !== 'Ready' || !isRunning(d) || (ext && extensionFailedOrStuck(ext))) return undefined;
   return {
     kind: 'no-outbound-connectivity',
-    message: 'Inferred, not confirmed: the agent is Ready and the VM running, so the likeliest cause is that the VM cannot reach Azure Storage / Azure Backup (NSG, firewall, proxy, route). ARM cannot confirm network reachability.',
+    message: `Inferred, not confirmed: documented likely cause "${cause.summary}" What was read rules out the causes ARM can see (agent Ready, VM running, snapshot extension not failed); no network path was read.`,
     evidence: {
       ...base,
       inferred: true,
@@ -94,7 +94,7 @@ export const CAUSE_CHECKS: Readonly<Record<string, CauseCheck>> = {
   'vm-provisioning-state': {
     facts: ['vm'],
     find: (d, base, cause) => ((d.vm.provisioningState ?? '').toLowerCase() === 'failed'
-      ? { kind: 'extension-failed', message: `The VM's provisioning state is Failed, usually because an extension failed.`, evidence: { ...base, provisioningState: d.vm.provisioningState }, nextStep: cause.nextStep }
+      ? { kind: 'extension-failed', message: `The VM's provisioning state reads Failed. Documented likely cause, not confirmed: ${cause.summary}`, evidence: { ...base, provisioningState: d.vm.provisioningState }, nextStep: cause.nextStep }
       : undefined),
   },
   'snapshot-extension-state': {

@@ -3,6 +3,7 @@
 import type { AutomationClass, Classification, Signal } from './types';
 import { CATALOGUE, catalogueEntry, catalogueEntryByNumber } from './catalogue';
 import type { CatalogueEntry } from './catalogue';
+import { isRelayCode, splitServiceText } from './catalogue/service-text';
 
 export interface JobLike {
   errorDetails?: { errorCode?: number | string; errorTitle?: string; errorString?: string; recommendations?: string[] }[];
@@ -24,6 +25,8 @@ interface Evidence {
   /** Entries this signal is consistent with (more than one only for a documented message two codes share). */
   entries: CatalogueEntry[];
   rank: number;
+  /** Advice (recommendations, trailing text) may confirm or contradict a code but never decide one alone. */
+  corroborating?: boolean;
 }
 
 interface TextField {
@@ -31,6 +34,8 @@ interface TextField {
   value: string;
   /** Message text is matched only in fields that carry the service's human message. */
   messages: boolean;
+  /** Set for advice fields (recommendations): their codes corroborate, never classify alone. */
+  advice?: boolean;
 }
 
 function clip(s: string): string {
@@ -58,6 +63,9 @@ function textFields(job: JobLike): { fields: TextField[]; numbers: { value: stri
     else push('errorCode', code, false);
     push('errorTitle', d.errorTitle, true);
     push('errorString', d.errorString, true);
+    for (const r of Array.isArray(d.recommendations) ? d.recommendations : []) {
+      if (typeof r === 'string' && r.trim() !== '') fields.push({ source: 'recommendation', value: r, messages: false, advice: true });
+    }
   }
   const info = job?.extendedInfo;
   if (info && typeof info === 'object') {
@@ -76,17 +84,31 @@ function textFields(job: JobLike): { fields: TextField[]; numbers: { value: stri
   return { fields, numbers };
 }
 
-function symbolicEvidence(field: TextField): Evidence[] {
+function codesIn(text: string): Map<string, CatalogueEntry> {
   const found = new Map<string, CatalogueEntry>();
-  for (const token of field.value.match(TOKEN) ?? []) {
+  for (const token of text.match(TOKEN) ?? []) {
     const entry = catalogueEntry(token);
     if (entry) found.set(entry.code, entry);
   }
-  return [...found.values()].map((entry) => ({
+  return found;
+}
+
+/**
+ * Catalogue codes named anywhere in the field. Codes in the message (or in front of it) classify;
+ * codes only in the advice that follows it, or in a recommendations field, corroborate.
+ */
+function symbolicEvidence(field: TextField): Evidence[] {
+  const { core, leadingCodes, trailer } = splitServiceText(field.value);
+  const deciding = field.advice ? new Map<string, CatalogueEntry>() : codesIn([...leadingCodes, core].join(' '));
+  const advising = codesIn(field.advice ? field.value : trailer);
+  for (const code of deciding.keys()) advising.delete(code);
+  const evidence = (entry: CatalogueEntry, corroborating: boolean): Evidence => ({
     signal: { source: field.source, value: clip(field.value), matched: { by: 'symbolic', code: entry.code } },
     entries: [entry],
-    rank: 0,
-  }));
+    rank: corroborating ? 3 : 0,
+    ...(corroborating ? { corroborating } : {}),
+  });
+  return [...[...deciding.values()].map((e) => evidence(e, false)), ...[...advising.values()].map((e) => evidence(e, true))];
 }
 
 interface MessageHit {
@@ -97,12 +119,13 @@ interface MessageHit {
 }
 
 function messageEvidence(field: TextField): Evidence[] {
-  // Full-width punctuation and compatibility forms are folded so translated messages match either way.
-  const text = field.value.normalize('NFKC');
+  // Only the message core is matched (compatibility forms folded, relay prefix and trailing advice
+  // cut off): a sentence of advice that quotes another message must not become a second signal.
+  const text = splitServiceText(field.value).core;
   const hits: MessageHit[] = [];
   for (const entry of CATALOGUE) {
     for (const m of entry.messages) {
-      const found = m.pattern.exec(text) ?? m.pattern.exec(field.value);
+      const found = m.pattern.exec(text);
       if (found) {
         hits.push({ entry, language: m.language, start: found.index, end: found.index + found[0].length });
         break;
@@ -128,6 +151,12 @@ function messageEvidence(field: TextField): Evidence[] {
   }));
 }
 
+/** A code-shaped errorCode the catalogue does not know (relay codes such as OperationNotAllowed excepted). */
+function isUnknownCode(value: string): boolean {
+  const v = value.trim();
+  return CODE_LIKE.test(v) && !isRelayCode(v);
+}
+
 function sameOutcome(entries: CatalogueEntry[]): boolean {
   const [first, ...rest] = entries;
   return rest.every((e) => e.automation === first.automation && e.fixes.join() === first.fixes.join());
@@ -144,30 +173,10 @@ function unclassified(signals: Signal[], conflicting?: string[]): Classification
  * codes anywhere, documented numeric codes, then documented messages in any catalogued language.
  */
 export function classify(job: JobLike): Classification {
-  const { fields, numbers } = textFields(job ?? {});
-  const evidence: Evidence[] = [];
-  const unmatched: Signal[] = [];
-  // Codes the service reported that the catalogue does not know: an error of the job is not understood.
-  const unknownCodes: string[] = [];
-
-  for (const field of fields) {
-    const symbolic = symbolicEvidence(field);
-    const messages = field.messages ? messageEvidence(field) : [];
-    evidence.push(...symbolic, ...messages);
-    if (field.source === 'errorCode' && symbolic.length === 0 && CODE_LIKE.test(field.value.trim())) unknownCodes.push(field.value.trim());
-    if (symbolic.length === 0 && messages.length === 0 && field.source !== 'tasksList' && field.source !== 'propertyBag') {
-      unmatched.push({ source: field.source, value: clip(field.value) });
-    }
-  }
-  for (const { value, n } of numbers) {
-    const entry = catalogueEntryByNumber(n);
-    if (entry) evidence.push({ signal: { source: 'errorCode', value, matched: { by: 'numeric', code: entry.code } }, entries: [entry], rank: 1 });
-    else unmatched.push({ source: 'errorCode', value });
-  }
-
+  const { evidence, unmatched, unknownCodes } = gatherEvidence(job ?? {});
   evidence.sort((a, b) => a.rank - b.rank);
   const signals = [...evidence.map((e) => e.signal), ...unmatched];
-  if (evidence.length === 0) return unclassified(signals);
+  if (!evidence.some((e) => !e.corroborating)) return unclassified(signals);
   if (unknownCodes.length > 0) {
     return unclassified(signals, [...new Set([...evidence.map((e) => e.entries[0].code), ...unknownCodes])]);
   }
@@ -184,4 +193,29 @@ export function classify(job: JobLike): Classification {
   // catalogue order names the code that owns the message.
   const entry = agreed[0];
   return { code: entry.code, signals, automation: entry.automation, docUrl: entry.docUrl };
+}
+
+/** Every field's matches, the texts nothing matched (kept for the report) and unknown symbolic codes. */
+function gatherEvidence(job: JobLike): { evidence: Evidence[]; unmatched: Signal[]; unknownCodes: string[] } {
+  const { fields, numbers } = textFields(job);
+  const evidence: Evidence[] = [];
+  const unmatched: Signal[] = [];
+  // Codes the service reported that the catalogue does not know: an error of the job is not understood.
+  const unknownCodes: string[] = [];
+  for (const field of fields) {
+    const symbolic = symbolicEvidence(field);
+    const messages = field.messages ? messageEvidence(field) : [];
+    evidence.push(...symbolic, ...messages);
+    if (field.source === 'errorCode' && symbolic.length === 0 && isUnknownCode(field.value)) unknownCodes.push(field.value.trim());
+    if (symbolic.length === 0 && messages.length === 0 && !field.advice && field.source !== 'tasksList' && field.source !== 'propertyBag') {
+      unmatched.push({ source: field.source, value: clip(field.value) });
+    }
+  }
+  // A number decides only when documented; any other number is kept as a signal and never blocks.
+  for (const { value, n } of numbers) {
+    const entry = catalogueEntryByNumber(n);
+    if (entry) evidence.push({ signal: { source: 'errorCode', value, matched: { by: 'numeric', code: entry.code } }, entries: [entry], rank: 1 });
+    else unmatched.push({ source: 'errorCode', value });
+  }
+  return { evidence, unmatched, unknownCodes };
 }

@@ -7,6 +7,7 @@ import type { ArmContext } from './arm/clients';
 import { parseProtectedItemId, parseVaultId, parseVmId, sameId } from './arm/ids';
 import { ACTIONS } from './actions';
 import { catalogueEntry } from './catalogue';
+import { observedCodes, summarizeObservedCodes } from './ledger/observed-codes';
 import { classify } from './classify';
 import type { Settings } from './config';
 import { createDiagnoser } from './diagnose';
@@ -205,6 +206,9 @@ export async function runRemediation(opts: RunOptions): Promise<RunReport> {
       })),
     );
     items.push(...(await Promise.all(work)));
+    await ledger.recordObservedCodes?.(runId, observedCodes(items)).catch((err: unknown) =>
+      log.error('ledger: could not record observed error codes', { err }),
+    );
 
     // Backups triggered by an earlier run that were still running then: verify, never re-trigger,
     // however long ago (the ledger keeps them outside any look-back window). VMs with an item in
@@ -247,7 +251,13 @@ function buildReport(runId: string, mode: RunMode, startedAt: Date, finishedAt: 
     items,
     summary: summarize(items),
     ...(notes.length > 0 ? { notes } : {}),
+    ...observedSection(items),
   };
+}
+
+function observedSection(items: PlanItem[]): Pick<RunReport, 'observedCodes'> {
+  const observed = summarizeObservedCodes(observedCodes(items));
+  return observed.length > 0 ? { observedCodes: observed } : {};
 }
 
 /** Discovery's reasons for leaving jobs out, in the report's words. */

@@ -114,6 +114,12 @@ function preEntryGate(candidate: Candidate, classification: Classification, diag
   return undefined;
 }
 
+/** Says the documented likely cause when nothing read confirmed any cause ("say only what was seen"). */
+function unconfirmed(entry: PlanCatalogueEntry, causeFindings: Finding[]): string {
+  const first = entry.causes[0];
+  return first && causeFindings.every((f) => f.evidence.inferred === true) ? ` Documented likely cause, not confirmed by anything read: ${first.summary}` : '';
+}
+
 function unknownFailureFinding(classification: Classification): Finding {
   const conflicting = classification.conflicting && classification.conflicting.length > 1;
   return {
@@ -132,7 +138,7 @@ function entryGate(candidate: Candidate, diagnosis: Diagnosis, entry: PlanCatalo
   if (entry.automation === 'report-only') {
     return [...causeFindings, {
       kind: 'report-only-error',
-      message: `${entry.code}: ${entry.title}. Its fix lies in the guest, the network or permissions, so the remediator only reports it.`,
+      message: `${entry.code}: ${entry.title}. Its fix lies in the guest, the network or permissions, so the remediator only reports it.${unconfirmed(entry, causeFindings)}`,
       evidence: { code: entry.code, confirmedCauses: causeFindings.map((f) => f.evidence.cause) },
       nextStep: causeFindings[0]?.nextStep ?? entry.causes[0]?.nextStep ?? `Follow ${entry.docUrl}`,
     }];

@@ -130,4 +130,21 @@ export interface RunReport {
    * succeeded or is running, ambiguous target). Present only when there is something to say.
    */
   notes?: RunNote[];
+  /**
+   * Numeric error codes the run's failed jobs carried, with what each job was read as (see
+   * lib/ledger/observed-codes.ts). Present only when there is one.
+   */
+  observedCodes?: ObservedCodeSummary[];
+}
+
+/** A numeric errorCode seen in a run and the catalogue code (or Unclassified) its jobs were read as. */
+export interface ObservedCodeSummary {
+  code: number;
+  classification: string;
+  /** The number itself is documented (the catalogue may act on it alone). */
+  documented: boolean;
+  /** Failed jobs in the run that carried it. */
+  count: number;
+  /** One message it came with, clipped. */
+  message?: string;
 }

@@ -1,6 +1,9 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { ACTION_KINDS } from '../lib/types';
 import { CATALOGUE, catalogueEntry, catalogueEntryByNumber } from '../lib/catalogue';
 import { headingAnchor, phrasePattern } from '../lib/catalogue/patterns';
+import { SOURCE_LABELS } from '../lib/catalogue/sources';
 
 // Every code azure-facts.md lists and every code the seed articles name, with the class azure-facts gives it.
 const EXPECTED_CLASS: Record<string, 'auto' | 'report-only'> = {
@@ -42,6 +45,8 @@ const EXPECTED_CLASS: Record<string, 'auto' | 'report-only'> = {
   ResourceNotFound: 'report-only',
   BCMV2VMNotFound: 'report-only',
   SnapshotVMSubTaskTimedOut: 'report-only',
+  UserErrorSharedDiskBackupNotSupported: 'report-only',
+  UserErrorMigrationFromTrustedLaunchVMToNonTrustedVMNotAllowed: 'report-only',
 };
 
 const SEED_CODES = [
@@ -193,11 +198,20 @@ describe('message patterns', () => {
     expect(clashes).toEqual([]);
   });
 
-  test('the only shared message is the VMSnapshot one of the managed-disk variant', () => {
+  test('the only shared messages are the VMSnapshot ones of the managed-disk variant, in every language', () => {
     const byText = new Map<string, Set<string>>();
     for (const m of all) byText.set(m.text, new Set([...(byText.get(m.text) ?? []), m.code]));
-    const shared = [...byText.entries()].filter(([, codes]) => codes.size > 1).map(([t, codes]) => [t, [...codes]]);
-    expect(shared).toEqual([['VMSnapshot extension operation failed', ['ExtensionOperationFailed', 'ExtensionOperationFailedForManagedDisks']]]);
+    const shared = [...byText.entries()].filter(([, codes]) => codes.size > 1);
+    expect(shared.map(([t]) => t)).toContain('VMSnapshot extension operation failed');
+    expect(shared.length).toBe(catalogueEntry('ExtensionOperationFailed')!.messages.length);
+    for (const [text, codes] of shared) {
+      expect([text, [...codes]]).toEqual([text, ['ExtensionOperationFailed', 'ExtensionOperationFailedForManagedDisks']]);
+      expect(text).toMatch(/VMSnapshot/);
+    }
+  });
+
+  test('every wording keeps its provenance: no unknown source label', () => {
+    for (const m of all) if (m.source) expect(Object.keys(SOURCE_LABELS)).toContain(m.source);
   });
 
   test('patterns tolerate case, whitespace, dash and quote variants, trailing punctuation', () => {
@@ -229,5 +243,17 @@ describe('message patterns', () => {
     expect(current.test('Could not communicate with the VM agent for snapshot status')).toBe(true);
     expect(current.test('Could not communicate with the VM agent for snapshot status.')).toBe(true);
     expect(current.test('Could not communicate with the VM agent for snapshot status - Snapshot VM sub task timed out')).toBe(false);
+  });
+});
+
+describe('docs/catalogue.md', () => {
+  const doc = readFileSync(join(__dirname, '..', 'docs', 'catalogue.md'), 'utf8');
+  test.each(CATALOGUE.map((e) => [e.code, e] as const))('lists %s with its class, aliases, numbers and doc link', (code, e) => {
+    const row = doc.split('\n').find((l) => l.startsWith(`| \`${code}\``));
+    expect(row).toBeDefined();
+    expect(row).toContain(`| ${e.automation}`);
+    for (const a of e.aliases) expect(row).toContain(`\`${a}\``);
+    for (const n of e.numericCodes) expect(row).toContain(String(n));
+    expect(row).toContain(`(${e.docUrl})`);
   });
 });

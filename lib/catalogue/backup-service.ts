@@ -1,6 +1,7 @@
 // Codes raised by the backup service itself about the job, the VM or the vault's view of them.
 import type { CatalogueEntry } from './types';
-import { msg, snapshotTimeoutDoc, vmsTroubleshootDoc } from './patterns';
+import { msg, snapshotTimeoutDoc, supportMatrixDoc, vmsTroubleshootDoc } from './patterns';
+import { cs2021, learn2018, phrase, pt2021, ru2021, service, zh2021 } from './sources';
 import { cause } from './causes';
 
 const VM_NOT_FOUND_CAUSE = cause(
@@ -20,7 +21,14 @@ export const BACKUP_SERVICE_ENTRIES: CatalogueEntry[] = [
     title: 'Unable to initiate backup as another backup operation is currently in progress',
     automation: 'auto',
     fixes: [],
-    messages: [msg('en', 'Unable to initiate backup as another backup operation is currently in progress')],
+    messages: [
+      msg('en', 'Unable to initiate backup as another backup operation is currently in progress'),
+      phrase('en', 'another backup operation is currently in progress'),
+      cs2021('cs', 'nejde inicializovat zálohování, protože v tuto chvíli probíhá jiná operace zálohování'),
+      ru2021('ru', 'не удалось инициировать резервное копирование, так как в настоящее время выполняется другая операция резервного копирования'),
+      pt2021('pt', 'Incapaz de iniciar backup, uma vez que outra operação de backup está em curso'),
+      zh2021('zh-TW', '無法起始備份，因為另一個備份作業正在進行中'),
+    ],
     causes: [
       cause(
         'backup-in-progress',
@@ -96,7 +104,13 @@ export const BACKUP_SERVICE_ENTRIES: CatalogueEntry[] = [
     title: "Backup doesn't have sufficient permissions to the key vault for backup of encrypted VMs",
     automation: 'report-only',
     fixes: [],
-    messages: [msg('en', "Backup doesn't have sufficient permissions to the key vault for backup of encrypted VMs")],
+    messages: [
+      msg('en', "Backup doesn't have sufficient permissions to the key vault for backup of encrypted VMs"),
+      service('en', 'Azure Backup Service does not have sufficient permissions to Key Vault for Backup of Encrypted Virtual Machines'),
+      cs2021('cs', 'zálohování nemá dostatečná oprávnění k trezoru klíčů pro zálohování šifrovaných virtuálních počítačů'),
+      ru2021('ru', 'Служба архивации не имеет достаточных разрешений на доступ к хранилищу ключей для резервного копирования зашифрованных виртуальных машин'),
+      zh2021('zh-TW', '備份沒有足夠的金鑰保存庫權限可以進行加密 VM 的備份'),
+    ],
     causes: [
       cause(
         'keyvault-permissions-missing',
@@ -115,7 +129,14 @@ export const BACKUP_SERVICE_ENTRIES: CatalogueEntry[] = [
     title: 'The configured disk size(s) is currently not supported by Azure Backup',
     automation: 'report-only',
     fixes: [],
-    messages: [msg('en', 'The configured disk size(s) is currently not supported by Azure Backup')],
+    messages: [
+      msg('en', 'The configured disk size(s) is currently not supported by Azure Backup'),
+      learn2018('en', 'The specified Disk configuration is not supported'),
+      cs2021('cs', 'nakonfigurovaná velikost disku není v Azure Backup aktuálně podporovaná'),
+      ru2021('ru', 'настроенные размеры дисков в настоящее время не поддерживаются Azure Backup'),
+      pt2021('pt', 'O tamanho do disco configurado não é suportado atualmente por Cópia de Segurança Azure'),
+      zh2021('zh-TW', 'Azure 備份目前不支援設定的磁片大小 (s)'),
+    ],
     causes: [
       cause(
         'disk-too-large',
@@ -134,7 +155,13 @@ export const BACKUP_SERVICE_ENTRIES: CatalogueEntry[] = [
     title: 'Backup failed due to an error. For details, see Job Error Message Details',
     automation: 'report-only',
     fixes: [],
-    messages: [msg('en', 'Backup failed due to an error. For details, see Job Error Message Details')],
+    messages: [
+      msg('en', 'Backup failed due to an error. For details, see Job Error Message Details'),
+      cs2021('cs', 'zálohování se nezdařilo z důvodu chyby. Podrobnosti najdete v podrobnostech o chybové zprávě úlohy'),
+      ru2021('ru', 'сбой резервного копирования из-за ошибки. Дополнительные сведения см. в разделе сведения о сообщении об ошибке задания'),
+      pt2021('pt', 'A cópia de segurança falhou devido a um erro. Para mais detalhes, consulte os detalhes da mensagem de erro de trabalho'),
+      zh2021('zh-TW', '因為發生錯誤，所以備份失敗。 如需詳細資訊，請參閱作業錯誤訊息詳細資料'),
+    ],
     causes: [
       cause(
         'crp-user-error',
@@ -153,7 +180,13 @@ export const BACKUP_SERVICE_ENTRIES: CatalogueEntry[] = [
     title: 'Backup failed: This virtual machine is not (actively) protected by Azure Backup',
     automation: 'report-only',
     fixes: [],
-    messages: [msg('en', 'Backup failed: This virtual machine is not (actively) protected by Azure Backup')],
+    messages: [
+      msg('en', 'Backup failed: This virtual machine is not (actively) protected by Azure Backup'),
+      phrase('en', 'This virtual machine is not (actively) protected by Azure Backup'),
+      cs2021('cs', 'zálohování se nepovedlo: Tento virtuální počítač není (aktivně) chráněný pomocí Azure Backup'),
+      ru2021('ru', 'сбой резервного копирования: эта виртуальная машина не защищена с помощью Azure Backup'),
+      zh2021('zh-TW', '備份失敗：此虛擬機器不 (主動) 受到 Azure 備份保護'),
+    ],
     causes: [
       cause(
         'protection-paused',
@@ -172,7 +205,10 @@ export const BACKUP_SERVICE_ENTRIES: CatalogueEntry[] = [
     title: 'An invalid policy is configured on the VM which is preventing Snapshot operation',
     automation: 'report-only',
     fixes: [],
-    messages: [msg('en', 'An invalid policy is configured on the VM which is preventing Snapshot operation')],
+    messages: [
+      msg('en', 'An invalid policy is configured on the VM which is preventing Snapshot operation'),
+      phrase('en', 'invalid policy is configured on the VM'),
+    ],
     causes: [
       cause(
         'azure-policy-denies',
@@ -210,7 +246,7 @@ export const BACKUP_SERVICE_ENTRIES: CatalogueEntry[] = [
     title: 'Could not perform the operation as VM no longer exists',
     automation: 'report-only',
     fixes: [],
-    messages: [msg('en', 'Could not perform the operation as VM no longer exists')],
+    messages: [msg('en', 'Could not perform the operation as VM no longer exists'), phrase('en', 'as VM no longer exists')],
     causes: [VM_NOT_FOUND_CAUSE],
     docUrl: vmsTroubleshootDoc("320001, ResourceNotFound - Could not perform the operation as VM no longer exists / 400094, BCMV2VMNotFound - The virtual machine doesn't exist / An Azure virtual machine wasn't found"),
   },
@@ -224,5 +260,55 @@ export const BACKUP_SERVICE_ENTRIES: CatalogueEntry[] = [
     messages: [msg('en', "The virtual machine doesn't exist"), msg('en', "An Azure virtual machine wasn't found")],
     causes: [VM_NOT_FOUND_CAUSE],
     docUrl: vmsTroubleshootDoc("320001, ResourceNotFound - Could not perform the operation as VM no longer exists / 400094, BCMV2VMNotFound - The virtual machine doesn't exist / An Azure virtual machine wasn't found"),
+  },
+  {
+    // Named by the support matrix ("Shared disks: not supported") and in Microsoft's support blog; the
+    // troubleshooting articles give it no section, so the link goes to the support matrix.
+    code: 'UserErrorSharedDiskBackupNotSupported',
+    aliases: [],
+    numericCodes: [],
+    title: 'Backup of a VM with shared disks attached is not supported',
+    automation: 'report-only',
+    fixes: [],
+    messages: [],
+    causes: [
+      cause(
+        'shared-disk-attached',
+        'A shared managed disk (maxShares > 1) is attached to the VM; Azure VM backup does not back up shared disks.',
+        'manual',
+        'Detach the shared disk or leave it out of the VM backup, and protect shared disks with Azure Disk Backup instead.',
+        "Check the VM's Disks blade for a disk with sharing enabled: detach it (or exclude it with selective disk backup in an Enhanced policy) and protect it with Azure Disk Backup, then run Backup Now.",
+      ),
+    ],
+    docUrl: supportMatrixDoc('vm-storage-support'),
+  },
+  {
+    code: 'UserErrorMigrationFromTrustedLaunchVMToNonTrustedVMNotAllowed',
+    aliases: [],
+    numericCodes: [],
+    title: 'Backup cannot be configured for the VM which has migrated from Trusted Launch mode to non Trusted Launch mode',
+    automation: 'report-only',
+    fixes: [],
+    messages: [
+      msg('en', 'Backup cannot be configured for the VM which has migrated from Trusted Launch mode to non Trusted Launch mode'),
+      phrase('en', 'migrated from Trusted Launch mode to non Trusted Launch mode'),
+    ],
+    causes: [
+      cause(
+        'trusted-launch-downgraded',
+        'The VM was migrated from Trusted Launch to a Generation 2 (non Trusted Launch) VM, which is blocked: its VM guest state blob no longer exists.',
+        'manual',
+        'Keep the VM on Trusted Launch; migration of a Trusted Launch VM to Generation 2 is not supported.',
+        'Confirm the security type in the VM Overview: if it was changed from Trusted Launch, restore it to Trusted Launch (or re-create the VM), then configure backup again.',
+      ),
+      cause(
+        'same-name-as-deleted-trusted-launch-vm',
+        'A Standard VM has the same name as a deleted Trusted Launch VM whose backup data is still in the vault.',
+        'manual',
+        'Disable soft delete, stop protection with delete backup data, re-enable soft delete, then configure protection again (or use another name or resource group).',
+        'In the vault: disable soft delete, stop protection of the old item with "delete backup data", re-enable soft delete, then configure backup for this VM again.',
+      ),
+    ],
+    docUrl: vmsTroubleshootDoc('UserErrorMigrationFromTrustedLaunchVM ToNonTrustedVMNotAllowed'),
   },
 ];

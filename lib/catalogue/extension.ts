@@ -2,6 +2,7 @@
 // reinstalls it, then back up. The engine may do both, within its guardrails (agent Ready, etc.).
 import type { CatalogueEntry } from './types';
 import { msg, snapshotTimeoutDoc, vmsTroubleshootDoc } from './patterns';
+import { cs2021, phrase, ru2021, zh2021 } from './sources';
 import {
   AGENT_OUTDATED_LINUX,
   AGENT_UNRESPONSIVE_WINDOWS,
@@ -11,8 +12,18 @@ import {
   withFix,
 } from './causes';
 
-// One message, two codes: the managed-disk variant reuses the original message word for word.
-const VMSNAPSHOT_OPERATION_FAILED_EN = msg('en', 'VMSnapshot extension operation failed');
+// One message, two codes: the managed-disk variant reuses the original message word for word, in
+// every language (the 2021 translations carry it under the variant's heading).
+const VMSNAPSHOT_OPERATION_FAILED = [
+  msg('en', 'VMSnapshot extension operation failed'),
+  msg('cs', 'operace rozšíření VMSnapshot selhala'),
+  msg('ru', 'Сбой в ходе работы расширения VMSnapshot'),
+  msg('pt', 'a operação de extensão de VMSnapshot falhou'),
+  msg('zh-TW', 'VMSnapshot 擴充作業失敗'),
+  cs2021('cs', 'operace rozšíření VMSnapshot se nezdařila'),
+  ru2021('ru', 'операция расширения VMSnapshot завершилась сбоем'),
+  zh2021('zh-TW', 'VMSnapshot 延伸模組作業失敗'),
+];
 
 export const EXTENSION_ENTRIES: CatalogueEntry[] = [
   {
@@ -22,13 +33,7 @@ export const EXTENSION_ENTRIES: CatalogueEntry[] = [
     title: 'VMSnapshot extension operation failed',
     automation: 'auto',
     fixes: ['remove-snapshot-extension', 'trigger-backup'],
-    messages: [
-      VMSNAPSHOT_OPERATION_FAILED_EN,
-      msg('cs', 'operace rozšíření VMSnapshot selhala'),
-      msg('ru', 'Сбой в ходе работы расширения VMSnapshot'),
-      msg('pt', 'a operação de extensão de VMSnapshot falhou'),
-      msg('zh-TW', 'VMSnapshot 擴充作業失敗'),
-    ],
+    messages: VMSNAPSHOT_OPERATION_FAILED,
     causes: [
       SNAPSHOT_STATUS_UNAVAILABLE,
       withFix(EXTENSION_FAILS_TO_LOAD, 'remove-snapshot-extension'),
@@ -45,7 +50,7 @@ export const EXTENSION_ENTRIES: CatalogueEntry[] = [
     title: 'VMSnapshot extension operation failed (managed disks)',
     automation: 'auto',
     fixes: ['remove-snapshot-extension', 'trigger-backup'],
-    messages: [VMSNAPSHOT_OPERATION_FAILED_EN],
+    messages: VMSNAPSHOT_OPERATION_FAILED,
     causes: [
       SNAPSHOT_STATUS_UNAVAILABLE,
       withFix(EXTENSION_FAILS_TO_LOAD, 'remove-snapshot-extension'),
@@ -61,7 +66,17 @@ export const EXTENSION_ENTRIES: CatalogueEntry[] = [
     title: 'The VM is in failed provisioning state',
     automation: 'auto',
     fixes: ['remove-snapshot-extension', 'trigger-backup'],
-    messages: [msg('en', 'The VM is in failed provisioning state')],
+    messages: [
+      msg('en', 'The VM is in failed provisioning state'),
+      // Reported without the article ("VM is in Failed Provisioning State") and in other casings.
+      phrase('en', 'VM is in failed provisioning state'),
+      cs2021('cs', 'virtuální počítač je ve stavu selhání zřizování'),
+      cs2021('cs', 'Virtuální počítač je ve stavu neúspěšného zřízení'),
+      ru2021('ru', 'виртуальная машина находится в состоянии "сбой подготовки"'),
+      ru2021('ru', 'виртуальная машина находится в состоянии сбоя подготовки'),
+      zh2021('zh-TW', 'VM 處於失敗的布建狀態'),
+      zh2021('zh-TW', 'VM 處於佈建失敗狀態'),
+    ],
     causes: [
       cause(
         'snapshot-extension-failed',
@@ -98,6 +113,7 @@ export const EXTENSION_ENTRIES: CatalogueEntry[] = [
     messages: [
       msg('en', 'Extension state is not supportive to the backup operation'),
       msg('en', 'Extension state is not supportive to backup operation'),
+      phrase('en', 'Extension state is not supportive'),
     ],
     causes: [
       cause(

@@ -2,6 +2,7 @@
 // report with the exact next step, never write.
 import type { CatalogueEntry } from './types';
 import { msg, vmsTroubleshootDoc } from './patterns';
+import { learn2018, learn2022, phrase, supportForm } from './sources';
 import { cause } from './causes';
 
 const COM_PLUS_CAUSE = cause(
@@ -23,7 +24,7 @@ export const GUEST_ENTRIES: CatalogueEntry[] = [
   guestEntry(
     'VMRestorePointInternalError',
     'Antivirus configured in the VM is restricting the execution of backup extension',
-    [],
+    [phrase('en', 'Antivirus configured in the VM is restricting the execution of backup extension')],
     [
       cause(
         'antivirus-blocks-extension',
@@ -38,7 +39,10 @@ export const GUEST_ENTRIES: CatalogueEntry[] = [
   guestEntry(
     'UserErrorFsFreezeFailed',
     'Failed to freeze one or more mount-points of the VM to take a file-system consistent snapshot',
-    [msg('en', 'Failed to freeze one or more mount-points of the VM to take a file-system consistent snapshot')],
+    [
+      msg('en', 'Failed to freeze one or more mount-points of the VM to take a file-system consistent snapshot'),
+      phrase('en', 'Failed to freeze one or more mount-points of the VM'),
+    ],
     [
       cause(
         'unclean-file-system',
@@ -68,14 +72,21 @@ export const GUEST_ENTRIES: CatalogueEntry[] = [
   guestEntry(
     'ExtensionInstallationFailedMDTC',
     'Extension installation failed with the error "COM+ was unable to talk to the Microsoft Distributed Transaction Coordinator"',
-    [msg('en', 'Extension installation failed with the error "COM+ was unable to talk to the Microsoft Distributed Transaction Coordinator"')],
+    [
+      msg('en', 'Extension installation failed with the error "COM+ was unable to talk to the Microsoft Distributed Transaction Coordinator"'),
+      phrase('en', 'COM+ was unable to talk to the Microsoft Distributed Transaction Coordinator'),
+    ],
     [COM_PLUS_CAUSE],
     COM_PLUS_DOC,
   ),
   guestEntry(
     'ExtensionFailedVssWriterInBadState',
     'Snapshot operation failed because VSS writers were in a bad state',
-    [msg('en', 'Snapshot operation failed because VSS writers were in a bad state')],
+    [
+      msg('en', 'Snapshot operation failed because VSS writers were in a bad state'),
+      learn2018('en', 'Snapshot operation failed due to VSS Writers in bad state'),
+      phrase('en', 'VSS writers were in a bad state'),
+    ],
     [
       cause(
         'vss-writers-bad-state',
@@ -90,7 +101,10 @@ export const GUEST_ENTRIES: CatalogueEntry[] = [
   guestEntry(
     'ExtensionFailedVssServiceInBadState',
     'Snapshot operation failed due to VSS (Volume Shadow Copy) service in bad state',
-    [msg('en', 'Snapshot operation failed due to VSS (Volume Shadow Copy) service in bad state')],
+    [
+      msg('en', 'Snapshot operation failed due to VSS (Volume Shadow Copy) service in bad state'),
+      phrase('en', 'VSS (Volume Shadow Copy) service in bad state'),
+    ],
     [
       cause(
         'vss-service-bad-state',
@@ -120,7 +134,10 @@ export const GUEST_ENTRIES: CatalogueEntry[] = [
   guestEntry(
     'ExtensionFailedSnapshotLimitReachedError',
     'Snapshot operation failed as snapshot limit is exceeded for some of the disks attached',
-    [msg('en', 'Snapshot operation failed as snapshot limit is exceeded for some of the disks attached')],
+    [
+      msg('en', 'Snapshot operation failed as snapshot limit is exceeded for some of the disks attached'),
+      phrase('en', 'snapshot limit is exceeded for some of the disks attached'),
+    ],
     [
       cause(
         'disk-snapshot-limit',
@@ -150,7 +167,10 @@ export const GUEST_ENTRIES: CatalogueEntry[] = [
   guestEntry(
     'ExtensionSnapshotBitlockerError',
     'The snapshot operation failed with the Volume Shadow Copy Service (VSS) operation error',
-    [msg('en', 'The snapshot operation failed with the Volume Shadow Copy Service (VSS) operation error')],
+    [
+      msg('en', 'The snapshot operation failed with the Volume Shadow Copy Service (VSS) operation error'),
+      phrase('en', 'This drive is locked by BitLocker Drive Encryption'),
+    ],
     [
       cause(
         'bitlocker-locked-drive',
@@ -165,7 +185,10 @@ export const GUEST_ENTRIES: CatalogueEntry[] = [
   guestEntry(
     'ExtensionSnapshotFailedNoSecureNetwork',
     'The snapshot operation failed because of failure to create a secure network communication channel',
-    [msg('en', 'The snapshot operation failed because of failure to create a secure network communication channel')],
+    [
+      msg('en', 'The snapshot operation failed because of failure to create a secure network communication channel'),
+      phrase('en', 'failure to create a secure network communication channel'),
+    ],
     [
       cause(
         'weak-crypto',
@@ -180,7 +203,11 @@ export const GUEST_ENTRIES: CatalogueEntry[] = [
   guestEntry(
     'ExtensionVCRedistInstallationFailure',
     'The snapshot operation failed because of failure to install Visual C++ Redistributable for Visual Studio 2015',
-    [msg('en', 'The snapshot operation failed because of failure to install Visual C++ Redistributable for Visual Studio 2015')],
+    [
+      msg('en', 'The snapshot operation failed because of failure to install Visual C++ Redistributable for Visual Studio 2015'),
+      learn2022('en', 'The snapshot operation failed because of failure to install Visual C++ Redistributable for Visual Studio 2012'),
+      phrase('en', 'failure to install Visual C++ Redistributable'),
+    ],
     [
       cause(
         'vcredist-install-failed',
@@ -195,7 +222,11 @@ export const GUEST_ENTRIES: CatalogueEntry[] = [
   guestEntry(
     'UserErrorUnableToOpenMount',
     'The backup extension could not open the mount points in the VM',
-    [],
+    [
+      phrase('en', 'unable to open the mount points in the VM'),
+      supportForm('en', 'Some mount point is not accessible'),
+      supportForm('en', 'some mount points are either inaccessible or not cleaned up'),
+    ],
     [
       cause(
         'mount-points-inaccessible',

@@ -60,8 +60,14 @@ export function phrasePattern(text: string, opts: { notFollowedBy?: string } = {
   return new RegExp(`(?<![\\p{L}\\p{N}])${body}(?![\\p{L}\\p{N}])${tail}`, 'iu');
 }
 
-export function msg(language: MessageLanguage, text: string, opts?: { notFollowedBy?: string }): MessagePattern {
-  return { language, text, pattern: phrasePattern(text, opts) };
+export function msg(language: MessageLanguage, text: string, opts?: { notFollowedBy?: string; source?: string }): MessagePattern {
+  const m: MessagePattern = { language, text, pattern: phrasePattern(text, opts) };
+  return opts?.source ? { ...m, source: opts.source } : m;
+}
+
+/** A wording from a named source (older article version, translation, service response). */
+export function worded(source: string) {
+  return (language: MessageLanguage, text: string, opts?: { notFollowedBy?: string }): MessagePattern => msg(language, text, { ...opts, source });
 }
 
 const LEARN = 'https://learn.microsoft.com/azure/backup/';
@@ -80,4 +86,9 @@ export function snapshotTimeoutDoc(anchor: { name: string } | { heading: string 
 /** Link into the general VM backup troubleshooting article, which documents the guest-side codes. */
 export function vmsTroubleshootDoc(heading: string): string {
   return `${LEARN}backup-azure-vms-troubleshoot#${headingAnchor(heading)}`;
+}
+
+/** Link into the Azure VM backup support matrix (codes that name an unsupported configuration). */
+export function supportMatrixDoc(anchor: string): string {
+  return `${LEARN}backup-support-matrix-iaas#${anchor}`;
 }

@@ -2,6 +2,7 @@
 // collection (never a lock) and then back up.
 import type { CatalogueEntry } from './types';
 import { msg, snapshotTimeoutDoc } from './patterns';
+import { cs2021, phrase, pt2021, ru2021, service, zh2021 } from './sources';
 import {
   AGENT_OUTDATED_LINUX,
   AGENT_UNRESPONSIVE_WINDOWS,
@@ -29,6 +30,9 @@ export const RESTORE_POINT_ENTRIES: CatalogueEntry[] = [
       msg('pt', 'cópia de segurança falhou com um erro interno -. Repita a operação dentro de alguns minutos'),
       msg('pt', 'cópia de segurança falhou com um erro interno - Repita a operação dentro de alguns minutos'),
       msg('zh-TW', '備份因為內部錯誤而失敗 - 請在幾分鐘內重試此作業'),
+      cs2021('cs', 'Zálohování selhalo s interní chybou – zkuste prosím operaci zopakovat za pár minut'),
+      ru2021('ru', 'Произошла внутренняя ошибка службы Backup. Повторите операцию через несколько минут'),
+      pt2021('pt', 'Cópia de segurança falhou com um erro interno - Por favor, tente novamente a operação em poucos minutos'),
     ],
     causes: [
       NO_INTERNET_ACCESS,
@@ -47,7 +51,15 @@ export const RESTORE_POINT_ENTRIES: CatalogueEntry[] = [
     title: 'The Restore Point collection max limit has reached',
     automation: 'auto',
     fixes: ['delete-restore-point-collection', 'trigger-backup'],
-    messages: [msg('en', 'The Restore Point collection max limit has reached')],
+    messages: [
+      msg('en', 'The Restore Point collection max limit has reached'),
+      phrase('en', 'Restore Point collection max limit'),
+      // What the compute platform says underneath (quoted by users as "OperationNotAllowed : ...").
+      service('en', 'The number of restore points across restore point collections and resource groups for a VM cannot exceed 18'),
+      cs2021('cs', 'dosáhlo se maximálního limitu kolekce bodů obnovení'),
+      ru2021('ru', 'Достигнуто максимальное количество точек восстановления в коллекции'),
+      zh2021('zh-TW', '已達到還原點集合上限'),
+    ],
     causes: [
       RESTORE_POINTS_LOCKED,
       cause(

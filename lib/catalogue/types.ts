@@ -33,6 +33,11 @@ export interface MessagePattern {
   pattern: RegExp;
   /** The documented message the pattern was built from (kept for tests and reports). */
   text: string;
+  /**
+   * Where this wording comes from (article version, translation, service response), so historical
+   * wordings stay beside the current one with their provenance. See docs/catalogue.md#sources.
+   */
+  source?: string;
 }
 
 export interface CatalogueEntry {

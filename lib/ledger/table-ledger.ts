@@ -7,6 +7,7 @@ import type { PlanItem, PlannedAction, RunMode, RunReport } from '../types';
 import { idKey, opaqueKey, tableName, timeRowKey } from './keys';
 import { inlineProperties, packJson, readInline, unpackJson } from './payload';
 import { createTableClient, LedgerStorageError, statusOf, wrapStorageError } from './tables';
+import { ObservedCodeStore } from './observed-codes';
 import type {
   AttemptRecord,
   FailureRecord,
@@ -14,6 +15,8 @@ import type {
   Ledger,
   LedgerOptions,
   LedgerTable,
+  ObservedCode,
+  ObservedCodeRecord,
   PendingVerification,
   RunStart,
   StoredRun,
@@ -79,8 +82,10 @@ class TableLedger implements Ledger {
   readonly tables: Readonly<Record<LedgerTable, string>>;
   private readonly clients: Record<LedgerTable, TableClient>;
   private readonly now: () => Date;
+  private readonly observed: ObservedCodeStore;
 
   constructor(opts: LedgerOptions) {
+    this.observed = new ObservedCodeStore(opts);
     const prefix = opts.prefix ?? 'remediator';
     const names = {} as Record<LedgerTable, string>;
     const clients = {} as Record<LedgerTable, TableClient>;
@@ -91,6 +96,14 @@ class TableLedger implements Ledger {
     this.tables = names;
     this.clients = clients;
     this.now = opts.now ?? (() => new Date());
+  }
+
+  recordObservedCodes(runId: string, observed: readonly ObservedCode[]): Promise<void> {
+    return this.observed.record(runId, observed);
+  }
+
+  observedCodes(): Promise<ObservedCodeRecord[]> {
+    return this.observed.list();
   }
 
   async init(): Promise<void> {

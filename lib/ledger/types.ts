@@ -55,6 +55,22 @@ export interface PendingVerification {
   at: Date;
 }
 
+/** One failed job's numeric errorCode, the message it came with and the code the job was read as. */
+export interface ObservedCode {
+  code: number;
+  message: string;
+  classification: string;
+}
+
+/** The ledger's row for a (number, classification, message) triple, across runs. */
+export interface ObservedCodeRecord extends ObservedCode {
+  documented: boolean;
+  count: number;
+  firstSeen: Date;
+  lastSeen: Date;
+  lastRunId: string;
+}
+
 export interface Lease {
   vmId: string;
   owner: string;
@@ -108,6 +124,11 @@ export interface Ledger {
   recordFailure(kind: string, key: string, reason: string, payload?: unknown): Promise<void>;
   /** Failures, oldest first; all kinds when `kind` is omitted. */
   failures(kind?: string): Promise<FailureRecord[]>;
+
+  /** Numeric error codes seen, with message and classification (lib/ledger/observed-codes.ts). */
+  recordObservedCodes?(runId: string, observed: readonly ObservedCode[]): Promise<void>;
+  /** Every observed (number, classification, message) across runs, most frequent first. */
+  observedCodes?(): Promise<ObservedCodeRecord[]>;
 
   // Read-side helpers beyond the contract (HTTP API, tests, audits).
   decisions(runId: string): Promise<PlanItem[]>;

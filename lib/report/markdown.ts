@@ -3,6 +3,7 @@
 
 import type { PlanItem, RunReport } from '../types';
 import { actionStatus, summaryLine, vmLabel } from './facts';
+import { observedCodesMarkdown } from './observed-codes';
 
 /** Escapes text for a Markdown table cell or inline use: pipes, backticks and line breaks. */
 function cell(text: string): string {
@@ -78,7 +79,7 @@ export function renderMarkdown(report: RunReport): string {
   if (report.items.length === 0) {
     out.push('No failed backup jobs in scope.');
     out.push('');
-    out.push(...notesSection(report));
+    out.push(...notesSection(report), ...observedCodesMarkdown(report));
     return out.join('\n');
   }
   out.push('| # | VM | Error | Actions | Findings | Verification |');
@@ -91,7 +92,7 @@ export function renderMarkdown(report: RunReport): string {
   });
   out.push('');
   report.items.forEach((item, i) => out.push(...section(item, i + 1)));
-  out.push(...notesSection(report));
+  out.push(...notesSection(report), ...observedCodesMarkdown(report));
   return out.join('\n');
 }
 

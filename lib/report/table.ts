@@ -4,6 +4,7 @@
 import Table from 'cli-table3';
 import type { Finding, FindingKind, RunReport } from '../types';
 import { actionStatus, summaryLine, vmLabel } from './facts';
+import { observedCodesLines } from './observed-codes';
 
 export interface TableOptions {
   /** Terminal width; columns wrap to fit. Defaults to 160 (logs and pipes have no width). */
@@ -69,7 +70,7 @@ export function renderTable(report: RunReport, opts: TableOptions = {}): string 
   const header = `Run ${report.runId} (${report.mode === 'plan' ? 'plan, dry-run: nothing was changed' : 'apply'})`;
   const width = Math.max(80, opts.width ?? 160);
   if (report.items.length === 0) {
-    return `${header}\nNo failed backup jobs in scope.\n${wrapSummary(summaryLine(report), width)}\n${notesText(report, width)}`;
+    return `${header}\nNo failed backup jobs in scope.\n${wrapSummary(summaryLine(report), width)}\n${notesText(report, width)}${observedText(report, width)}`;
   }
   // A column of dashes says nothing: Verified appears only when some item has a verification.
   const verifiedColumn = report.items.some((i) => i.verification);
@@ -87,7 +88,7 @@ export function renderTable(report: RunReport, opts: TableOptions = {}): string 
   const budget = width - (head.length + 1);
   const fits = (rows: string[][]): boolean => naturalWidths([head, ...rows]).reduce((a, b) => a + b, 0) <= budget;
   const rows = [rowsFor('inline'), rowsFor('stacked')].find(fits) ?? rowsFor('kind');
-  return `${header}\n${fittedTable(head, rows, width)}\n${wrapSummary(summaryLine(report), width)}\n${notesText(report, width)}`;
+  return `${header}\n${fittedTable(head, rows, width)}\n${wrapSummary(summaryLine(report), width)}\n${notesText(report, width)}${observedText(report, width)}`;
 }
 
 /**
@@ -190,6 +191,12 @@ function wrapSummary(line: string, width: number): string {
   }
   out.push(current.trimEnd());
   return out.join('\n');
+}
+
+/** Observed numeric error codes under the notes; nothing when the run saw none. */
+function observedText(report: RunReport, width: number): string {
+  const lines = observedCodesLines(report);
+  return lines.length === 0 ? '' : `${lines.map((l) => wrapWords(l, width)).join('\n')}\n`;
 }
 
 /** Discovery's notes (left out, and why) under the table; nothing when there are none. */
