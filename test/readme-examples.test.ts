@@ -9,6 +9,8 @@
 // runs as `--port 0` and every later `8443` becomes the port it printed; `/tmp/` becomes a scratch
 // folder. A line `# → text` after a command is its expected output (`…` matches anything).
 //
+// TRACE_README=1 prints each step with its time on stderr (where a slow machine spends it).
+//
 // "A year from now": test/helpers/shift-clock.cjs, preloaded through NODE_OPTIONS into every
 // process of the block (emulator, CLI, their Azurite), moves Date a year ahead.
 
@@ -294,7 +296,8 @@ async function showsSampleFailedJobs(s: Session): Promise<RunReport> {
   const got = shape(report);
   expect(got.length).toBeGreaterThan(10);
   expect(got).toEqual(await samplePlan());
-  expect(s.server.stderr()).toMatch(/^estate times re-based [+-][\dhdm ]+: 2026-11-20T06:00:00\.000Z is now \S+ \(--as-written serves them unchanged\)\n$/);
+  // A line of its own (npx may print its warnings around it on a fresh cache).
+  expect(s.server.stderr()).toMatch(/^estate times re-based [+-][\dhdm ]+: 2026-11-20T06:00:00\.000Z is now \S+ \(--as-written serves them unchanged\)$/m);
   return report;
 }
 
@@ -372,7 +375,7 @@ describe('shell examples in README.md and docs/emulator.md', () => {
     const later = { NODE_OPTIONS: `--require ${path.join(__dirname, 'helpers', 'shift-clock.cjs')}`, SHIFT_CLOCK_MS: String(YEAR_MS) };
     await runBlock(readmeBlock(), { env: later, serverArgs: '--as-written' }, async (s) => {
       expect(lastPlan(s).stdout).toContain('No failed backup jobs in scope.');
-      expect(s.server.stderr()).toBe('');
+      expect(s.server.stderr()).not.toContain('re-based');
     });
   }, 600_000);
 });
