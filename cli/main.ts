@@ -67,7 +67,7 @@ export function buildProgram(io: CliIo, cleanups: (() => Promise<void>)[], setCo
     }, 0)
     .option('--ca-out <file>', 'write the CA certificate (PEM) here, for NODE_EXTRA_CA_CERTS or the Azure CLI')
     .option('--as-written', "serve the estate's dates as written; default: re-based so that its `now` is the moment the server starts")
-    .option('--log-out <file>', 'append every answered request to this file as JSON lines (method, path, status, category, time)')
+    .option('--log-out <file>', 'write every answered request to this file as JSON lines (method, path, status, category, time; truncated at start)')
     .option('--log-bodies', 'with --log-out: include request and response bodies (never for token requests)')
     .option('--log-endpoint', 'serve the request log at GET /_emulator/requests[?after=<seq>] as JSON lines')
     .action(async (opts: SimulateFlags) => {
