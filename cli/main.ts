@@ -11,6 +11,16 @@ import { processIo, type CliIo } from './io';
 import { runCommand, type RunFlags } from './run';
 import { readEstateFile } from './target';
 
+interface SimulateFlags {
+  estate?: string;
+  port: number;
+  caOut?: string;
+  asWritten?: boolean;
+  logOut?: string;
+  logBodies?: boolean;
+  logEndpoint?: boolean;
+}
+
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 function outputOption(): Option {
@@ -56,15 +66,22 @@ export function buildProgram(io: CliIo, cleanups: (() => Promise<void>)[], setCo
       return Number(v);
     }, 0)
     .option('--ca-out <file>', 'write the CA certificate (PEM) here, for NODE_EXTRA_CA_CERTS or the Azure CLI')
-    .action(async (opts: { estate?: string; port: number; caOut?: string }) => {
+    .option('--as-written', "serve the estate's dates as written; default: re-based so that its `now` is the moment the server starts")
+    .option('--log-out <file>', 'write every answered request to this file as JSON lines (method, path, status, category, time; truncated at start)')
+    .option('--log-bodies', 'with --log-out: include request and response bodies (never for token requests)')
+    .option('--log-endpoint', 'serve the request log at GET /_emulator/requests[?after=<seq>] as JSON lines')
+    .action(async (opts: SimulateFlags) => {
       // Loaded lazily: the standalone server is only needed by this command.
       const { runStandalone } = await import('../emulator/standalone');
       // An unreadable or invalid estate is the user's input: a clear message and exit 2, as for plan.
       const estate = opts.estate !== undefined ? readEstateFile(opts.estate) : undefined;
+      if (opts.logBodies && opts.logOut === undefined) throw new UsageError('--log-bodies needs --log-out <file>');
       try {
-        await runStandalone({ estate, port: opts.port, caOut: opts.caOut, out: io.stdout, signal: io.signal });
+        await runStandalone({ ...opts, estate, out: io.stdout, err: io.stderr, signal: io.signal });
       } catch (e) {
         if (e instanceof Error && e.name === 'EstateError') throw new UsageError(`estate file ${opts.estate} is invalid: ${e.message}`);
+        const fsErr = e as NodeJS.ErrnoException;
+        if (fsErr.syscall === 'open' && fsErr.path === opts.logOut) throw new UsageError(`cannot write --log-out ${opts.logOut}: ${fsErr.code}`);
         throw e;
       }
       setCode(EXIT.ok);

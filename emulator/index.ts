@@ -15,6 +15,7 @@ import { generateTlsMaterial } from './tls';
 import { Throttler, type BudgetCategory } from './throttle';
 import { FaultInjector } from './faults';
 import { MemoryRequestLog, type RequestLog, type RequestRecord } from './request-log';
+import { REQUEST_LOG_PATH, requestLogLines, type Bodies } from './request-export';
 import { decodeJwt, DEFAULT_TENANT_ID } from './jwt';
 import { registerRoutes } from './routes';
 import { handleTokenRequest, isTokenPath } from './routes/msi';
@@ -40,6 +41,10 @@ export interface StartOptions {
   pageSize?: number;
   /** Seed of the fault-probability generator. */
   seed?: number;
+  /** Called with every request once answered (the standalone `--log-out` file). */
+  onRequest?: (record: RequestRecord, bodies: Bodies) => void;
+  /** Serve the request log at GET /_emulator/requests (standalone `--log-endpoint`); default off. */
+  exposeRequestLog?: boolean;
 }
 
 export interface Emulator {
@@ -123,6 +128,13 @@ export async function start(opts: StartOptions = {}): Promise<Emulator> {
       path = decodeURIComponent(rawPath);
     } catch {
       path = rawPath;
+    }
+    if (opts.exposeRequestLog && method === 'GET' && path === REQUEST_LOG_PATH) {
+      // Not ARM and not logged itself: reading the log must not change what it counts.
+      req.resume();
+      res.writeHead(200, { 'Content-Type': 'application/x-ndjson; charset=utf-8' });
+      res.end(requestLogLines(log.all(), new URLSearchParams(queryString)));
+      return;
     }
     const category = categoryOf(method, path);
     const record: RequestRecord = { method, path, query: queryString, status: 0, durationMs: 0, category, throttled: false, faulted: false, at };
@@ -248,6 +260,7 @@ export async function start(opts: StartOptions = {}): Promise<Emulator> {
       record.status = 0;
       record.durationMs = performance.now() - started;
       log.push(record);
+      opts.onRequest?.(record, { request: bodyText });
       req.socket.destroy();
       return;
     }
@@ -263,6 +276,7 @@ export async function start(opts: StartOptions = {}): Promise<Emulator> {
     record.status = response.status;
     record.durationMs = performance.now() - started;
     log.push(record);
+    opts.onRequest?.(record, { request: bodyText, response: payload });
   }
 
   const onRequest = (secure: boolean) => (req: http.IncomingMessage, res: http.ServerResponse) => {

@@ -34,9 +34,12 @@ export async function generateTlsMaterial(): Promise<TlsMaterial> {
   const subtle = webcrypto.subtle;
   const caKeys = (await subtle.generateKey(ALG, true, ['sign', 'verify'])) as KeyPair;
   const leafKeys = (await subtle.generateKey(ALG, true, ['sign', 'verify'])) as KeyPair;
-  // Real time, not the simulated clock: verifiers check validity against the wall clock.
-  const notBefore = new Date(Date.now() - 24 * 3600_000);
-  const notAfter = new Date(Date.now() + 365 * 24 * 3600_000);
+  // Real time, not the simulated clock: verifiers (OpenSSL) check validity against the OS clock.
+  // Read through performance, not Date: test/helpers/shift-clock.cjs shifts Date to run the
+  // README's examples "a year from now", and the certificate must still be valid today for OpenSSL.
+  const osNow = performance.timeOrigin + performance.now();
+  const notBefore = new Date(osNow - 24 * 3600_000);
+  const notAfter = new Date(osNow + 365 * 24 * 3600_000);
 
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
