@@ -5,6 +5,7 @@ import type { ActionKind, AutomationClass, Classification, Finding, PlanItem, Pl
 import type { Candidate } from './discover/types';
 import type { CollectionFacts, Diagnosis, LockRef } from './diagnose';
 import { parseVmId, sameId } from './arm/ids';
+import { Scope } from './scope';
 
 /** The part of a catalogue entry (lib/catalogue, contract B) the planner reads. */
 export interface PlanCatalogueEntry {
@@ -17,7 +18,7 @@ export interface PlanCatalogueEntry {
 }
 
 export interface PlanOptions {
-  /** Allowed subscriptions; empty = no subscription restriction. */
+  /** Allowed subscriptions (lib/scope: empty = nothing in scope). */
   subscriptions: readonly string[];
   /** Allowed `<subscriptionId>/<resourceGroup>` pairs; empty = every resource group. */
   resourceGroups: readonly string[];
@@ -256,21 +257,15 @@ function withoutSupersededCauses(findings: Finding[], causeFindings: Finding[], 
 // ---------- scope and opt-out ----------
 
 function scopeViolation(vmId: string, opts: PlanOptions): string | undefined {
-  let sub: string;
-  let rg: string;
+  let ref;
   try {
-    const ref = parseVmId(vmId);
-    sub = ref.subscriptionId;
-    rg = ref.resourceGroup;
+    ref = parseVmId(vmId);
   } catch (e) {
     return `The VM id '${vmId}' is not a valid VM resource id (${(e as Error).message}).`;
   }
-  if (opts.subscriptions.length > 0 && !opts.subscriptions.some((s) => s.toLowerCase() === sub)) {
-    return `Subscription ${sub} is not in the remediation scope.`;
-  }
-  if (opts.resourceGroups.length > 0 && !opts.resourceGroups.some((p) => p.toLowerCase() === `${sub}/${rg}`.toLowerCase())) {
-    return `Resource group ${sub}/${rg} is not in the resource-group allow-list.`;
-  }
+  const outside = Scope.of(opts).outside(ref);
+  if (outside?.level === 'subscription') return `Subscription ${ref.subscriptionId} is not in the remediation scope.`;
+  if (outside) return `Resource group ${ref.subscriptionId}/${ref.resourceGroup} is not in the resource-group allow-list.`;
   return undefined;
 }
 
