@@ -78,9 +78,10 @@ export type IntakeOutcome =
 
 /** Per entry point, per worker process (see lib/intake/limiter). */
 const limiters = new Map<string, IntakeLimiter>();
-function limiterFor(trigger: string): IntakeLimiter {
+function limiterFor(rt: Runtime, trigger: string): IntakeLimiter {
+  const perMinute = rt.intakeEventsPerMinute ?? INTAKE_EVENTS_PER_MINUTE;
   let l = limiters.get(trigger);
-  if (!l) limiters.set(trigger, (l = new IntakeLimiter(INTAKE_EVENTS_PER_MINUTE)));
+  if (!l || l.perMinute !== perMinute) limiters.set(trigger, (l = new IntakeLimiter(perMinute)));
   return l;
 }
 
@@ -93,7 +94,7 @@ async function recordIgnore(rt: Runtime, intake: Intake & { kind: 'ignore' }, ke
 /** An event or alert: a hint, re-read from ARM by the engine; duplicates and replays act once. */
 export async function handleIntake(rt: Runtime, intake: Intake, trigger: 'eventgrid' | 'alert', key: string = randomUUID()): Promise<IntakeOutcome> {
   const log = rt.log.child({ trigger, source: intake.source });
-  const decision = limiterFor(trigger).take(trigger);
+  const decision = limiterFor(rt, trigger).take(trigger);
   if (decision !== 'run') return defer(rt, log, trigger, decision === 'defer-first', key);
   if (intake.kind === 'ignore') {
     log.info('event ignored', { reason: intake.reason, alertKind: intake.alertKind });
@@ -122,7 +123,7 @@ export async function handleIntake(rt: Runtime, intake: Intake, trigger: 'eventg
 
 /** Past the intake limit: nothing is read or run; the reconcile timer covers every failed job in scope. */
 async function defer(rt: Runtime, log: Runtime['log'], trigger: string, first: boolean, key: string): Promise<IntakeOutcome> {
-  const reason = `more than ${INTAKE_EVENTS_PER_MINUTE} events a minute through ${trigger}: left to the next reconcile run`;
+  const reason = `more than ${rt.intakeEventsPerMinute ?? INTAKE_EVENTS_PER_MINUTE} events a minute through ${trigger}: left to the next reconcile run`;
   log.warn('event deferred to the next reconcile', { reason });
   if (first) await rt.ledger.recordFailure('intake-deferred', key, reason, { trigger });
   return { outcome: 'deferred', reason };

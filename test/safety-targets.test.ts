@@ -117,9 +117,11 @@ describe('resource-group allow-list', () => {
       }),
       { settings: { resourceGroups: [`${SUB}/rg-other`] } },
     );
+    e.emu.requests.reset();
     const report = await e.run('apply');
     expect(e.writes()).toEqual([]);
-    const kinds = report.items.flatMap((i) => i.findings.map((f) => f.kind));
-    expect(kinds).toContain('out-of-scope');
+    // The allow-list bounds reads too (lib/scope): the vault and the VM in rg-app are never read.
+    expect(report.items).toEqual([]);
+    expect(e.emu.requests.all().filter((r) => /\/resourceGroups\/rg-app\//i.test(r.path))).toEqual([]);
   });
 });
