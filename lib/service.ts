@@ -9,6 +9,7 @@ import { parseEvent, type Intake } from './intake/event';
 import { parseRunId, parseWorkMessage, type RequestedMode } from './intake/http';
 import { INTAKE_EVENTS_PER_MINUTE, IntakeLimiter } from './intake/limiter';
 import { messageText, poisonCopy, poisonKey } from './intake/poison';
+import { resolveDisplayName } from './intake/resolve';
 import { assertInScope, engineScope, type Target } from './intake/target';
 import { redact } from './redact';
 import type { Runtime } from './runtime';
@@ -86,21 +87,30 @@ function limiterFor(rt: Runtime, trigger: string): IntakeLimiter {
 }
 
 /** Records an input we acknowledge without acting, so an operator can see what arrived and why. */
-async function recordIgnore(rt: Runtime, intake: Intake & { kind: 'ignore' }, key: string): Promise<void> {
-  const payload = { source: intake.source, ...(intake.alertKind ? { alertKind: intake.alertKind } : {}) };
-  await rt.ledger.recordFailure('intake-ignored', key, redact(intake.reason), payload);
+async function recordIgnore(rt: Runtime, ignore: { reason: string; source: string; alertKind?: string }, key: string): Promise<IntakeOutcome> {
+  rt.log.info('event ignored', { reason: ignore.reason, source: ignore.source, alertKind: ignore.alertKind });
+  const payload = { source: ignore.source, ...(ignore.alertKind ? { alertKind: ignore.alertKind } : {}) };
+  await rt.ledger.recordFailure('intake-ignored', key, redact(ignore.reason), payload);
+  return { outcome: 'ignored', reason: ignore.reason };
+}
+
+/** A log search alert's VM display name, resolved through the vault it names (scope-checked first). */
+async function resolveNamed(rt: Runtime, intake: Intake & { kind: 'resolve-name' }, key: string): Promise<Intake & { kind: 'remediate' } | IntakeOutcome> {
+  assertInScope({ vault: intake.vault }, rt.settings);
+  const found = await resolveDisplayName(rt.arm, intake.vault, intake.displayName);
+  if (!found.found) return recordIgnore(rt, { reason: found.reason, source: intake.source, alertKind: intake.alertKind }, key);
+  const target = { vm: found.vm, item: found.item, vault: intake.vault };
+  return { kind: 'remediate', target, dedupeKey: intake.dedupeKey, source: intake.source, alertKind: intake.alertKind };
 }
 
 /** An event or alert: a hint, re-read from ARM by the engine; duplicates and replays act once. */
-export async function handleIntake(rt: Runtime, intake: Intake, trigger: 'eventgrid' | 'alert', key: string = randomUUID()): Promise<IntakeOutcome> {
-  const log = rt.log.child({ trigger, source: intake.source });
+export async function handleIntake(rt: Runtime, received: Intake, trigger: 'eventgrid' | 'alert', key: string = randomUUID()): Promise<IntakeOutcome> {
+  const log = rt.log.child({ trigger, source: received.source });
   const decision = limiterFor(rt, trigger).take(trigger);
   if (decision !== 'run') return defer(rt, log, trigger, decision === 'defer-first', key);
-  if (intake.kind === 'ignore') {
-    log.info('event ignored', { reason: intake.reason, alertKind: intake.alertKind });
-    await recordIgnore(rt, intake, key);
-    return { outcome: 'ignored', reason: intake.reason };
-  }
+  if (received.kind === 'ignore') return recordIgnore(rt, received, key);
+  const intake = received.kind === 'resolve-name' ? await resolveNamed(rt, received, key) : received;
+  if (!('kind' in intake)) return intake;
   assertInScope(intake.target, rt.settings);
   const ttl = intake.dedupeKey.startsWith('job:') ? JOB_EVENT_TTL_MS : Math.max(rt.settings.cooldownMs, MIN_HINT_TTL_MS);
   if (!(await rt.ledger.claimEvent(intake.dedupeKey, ttl))) {

@@ -3,16 +3,18 @@
 // acknowledges. Accepted shapes:
 // - Event Grid schema ({ id, eventType, subject, data, dataVersion, eventTime }) and CloudEvents 1.0
 //   ({ specversion: '1.0', id, type, source, data }), whose `data` is either
-// - an Azure Monitor common-alert-schema payload for an Azure Backup job failure, or
+// - an Azure Monitor common-alert-schema payload (lib/intake/alerts says which kinds), or
 // - a minimal hint: { vmId } | { protectedItemId } | { jobId, vaultId } (jobId may also be a full id).
 
 import { InputError } from './errors';
 import { checkParsedDepth } from './json';
+import { parseAlert, type AlertIntake } from './alerts';
 import { itemRef, jobRef, vmOfItem, vmRef, vaultRef, type Target } from './target';
 
-export type Intake =
-  | { kind: 'remediate'; target: Target; /** Same key = same failure: duplicates and replays collapse. */ dedupeKey: string; source: string }
-  | { kind: 'ignore'; reason: string; source: string; /** For alerts: which kind arrived (recorded with the ignore). */ alertKind?: string };
+export { parseAlert };
+
+/** What to do about one input. `dedupeKey`: same key = same failure, so duplicates and replays collapse. */
+export type Intake = AlertIntake;
 
 type Json = Record<string, unknown>;
 
@@ -24,43 +26,6 @@ const MINIMAL_KEYS = new Set(['vmId', 'protectedItemId', 'jobId', 'vaultId']);
 
 function dedupeKeyOf(target: Target, fallback: string): string {
   return target.job ? `job:${target.job.id.toLowerCase()}` : `${fallback}`;
-}
-
-/** Azure Monitor common alert schema → Target, or ignore for anything that is not a VM backup failure. */
-export function parseAlert(payload: unknown, source = 'alert'): Intake {
-  if (!isObject(payload)) throw new InputError(400, 'InvalidAlert', 'alert payload must be a JSON object');
-  if (payload.schemaId !== 'azureMonitorCommonAlertSchema') {
-    throw new InputError(400, 'InvalidAlert', `unsupported alert schemaId ${JSON.stringify(payload.schemaId ?? null)}: expected "azureMonitorCommonAlertSchema"`);
-  }
-  const data = payload.data;
-  if (!isObject(data) || !isObject(data.essentials)) throw new InputError(400, 'InvalidAlert', 'alert payload has no data.essentials');
-  const essentials = data.essentials;
-  const ctx = isObject(data.alertContext) ? data.alertContext : {};
-  if (essentials.monitoringService !== 'Azure Backup') {
-    return { kind: 'ignore', reason: `alert from ${JSON.stringify(essentials.monitoringService ?? null)}, not Azure Backup`, source };
-  }
-  if (essentials.monitorCondition !== 'Fired') {
-    return { kind: 'ignore', reason: `alert condition ${JSON.stringify(essentials.monitorCondition ?? null)} (only Fired alerts are acted on)`, source };
-  }
-  // Built-in backup alerts cover every workload; only Azure VM items are ours (SQL/SAP in a VM are not).
-  const itemId = ctx.protectedItemId;
-  if (typeof itemId !== 'string' || !/\/protectionContainers\/IaasVMContainer;/i.test(itemId)) {
-    return { kind: 'ignore', reason: `alert is not for an Azure VM backup item (sourceType ${JSON.stringify(ctx.sourceType ?? null)})`, source };
-  }
-  const item = itemRef('alertContext.protectedItemId', itemId);
-  const vm = vmOfItem(item);
-  if (ctx.linkedResourceId !== undefined) {
-    const linked = vmRef('alertContext.linkedResourceId', ctx.linkedResourceId);
-    if (linked.id.toLowerCase() !== vm.id.toLowerCase()) {
-      // Two different VMs in one alert is an ambiguous target: report, do nothing.
-      throw new InputError(400, 'AmbiguousTarget', `alertContext.linkedResourceId (${linked.id}) and protectedItemId name different VMs`);
-    }
-  }
-  const ext = isObject(ctx.extendedInfo) ? ctx.extendedInfo : {};
-  const target: Target = { vm, item };
-  if (ext.jobId !== undefined && ext.jobId !== null) target.job = jobRef('alertContext.extendedInfo.jobId', ext.jobId, item.vault);
-  const alertId = typeof essentials.alertId === 'string' ? essentials.alertId.toLowerCase() : '';
-  return { kind: 'remediate', target, dedupeKey: dedupeKeyOf(target, `alert:${alertId || vm.id.toLowerCase()}`), source };
 }
 
 /** The minimal hint shape: exactly one way of naming the failure. */

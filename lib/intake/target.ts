@@ -23,6 +23,8 @@ export interface Target {
   /** The failed job, when the source named one. */
   job?: JobRef;
   item?: ProtectedItemRef;
+  /** The vault an alert named (Backup Health metric, log search): scope-checked like the rest. */
+  vault?: VaultRef;
 }
 
 const GUIDISH = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -75,9 +77,9 @@ function isVaultRef(v: unknown): v is VaultRef {
  * input is refused (403) before any read.
  */
 export function assertInScope(target: Target, lists: ScopeLists): void {
-  if (!target.vm && !target.job && !target.item) throw new InputError(400, 'InvalidTarget', 'no VM, protected item or job named');
+  if (!target.vm && !target.job && !target.item && !target.vault) throw new InputError(400, 'InvalidTarget', 'no VM, vault, protected item or job named');
   const scope = Scope.of(lists);
-  for (const ref of [target.vm, target.job, target.item]) {
+  for (const ref of [target.vm, target.job, target.item, target.vault]) {
     const outside = ref ? scope.outside(ref) : undefined;
     if (outside) throw new InputError(403, 'OutOfScope', outside.message);
   }
