@@ -72,7 +72,7 @@ function healthMetric(condition: 'Fired' | 'Resolved', dataSourceURL = VM.toLowe
 }
 
 /** A Log Alerts V2 rule over the workspace's backup diagnostics, split by item name and vault. */
-function logSearch(condition: 'Fired' | 'Resolved', name = 'vm-a', vault: string | undefined = VAULT_ID.toLowerCase()) {
+function logSearch(condition: 'Fired' | 'Resolved', name = 'vm-a', vault: string | null = VAULT_ID.toLowerCase()) {
   const dims = [{ name: 'BackupItemFriendlyName', value: name }, ...(vault ? [{ name: 'ResourceId', value: vault }] : [])];
   return {
     schemaId: 'azureMonitorCommonAlertSchema',
@@ -170,7 +170,7 @@ describe('alert kinds', () => {
     ['log search, Resolved', () => logSearch('Resolved'), 'log-search', /Resolved/],
     ['log search naming a VM protected twice in the vault', () => logSearch('Fired', 'vm-dup'), 'log-search', /ambiguous: 2 VMs named 'vm-dup'/],
     ['log search naming a VM the vault does not protect', () => logSearch('Fired', 'vm-zzz'), 'log-search', /no Azure VM named 'vm-zzz'/],
-    ['log search without a vault', () => logSearch('Fired', 'vm-a', undefined), 'log-search', /does not name a vault/],
+    ['log search without a vault', () => logSearch('Fired', 'vm-a', null), 'log-search', /does not name a vault/],
     ['built-in Backup Failure, Resolved', () => backupFailure('Resolved'), 'backup-failure', /Resolved/],
     ['activity log alert', activityLog, 'other', /not handled/],
   ];
