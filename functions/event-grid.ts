@@ -1,23 +1,14 @@
-// Event Grid (Event Grid schema or CloudEvents 1.0): an alert or a minimal hint about one VM.
-// A bad event is recorded and acknowledged: Event Grid would only redeliver the same bad bytes.
+// Event Grid (Event Grid schema or CloudEvents 1.0): an alert or a minimal hint about one VM. The host
+// hands the event already parsed, so its Content-Type is Event Grid's business; depth, shape and ids
+// are checked in lib/intake. A bad event is recorded and acknowledged; Azure trouble is rethrown so
+// Event Grid retries it and, past its retries, dead-letters it (infra/modules/events.bicep).
 
 import { app, type InvocationContext } from '@azure/functions';
-import { isInputError } from '../lib/intake/errors';
-import { parseEvent } from '../lib/intake/event';
 import { runtimeFor } from './runtime';
-import { handleIntake, type IntakeOutcome } from '../lib/service';
+import { receiveEvent, type IntakeOutcome } from '../lib/service';
 
 export async function eventGridIntake(event: unknown, context: InvocationContext): Promise<IntakeOutcome | undefined> {
-  const rt = await runtimeFor(context);
-  try {
-    return await handleIntake(rt, parseEvent(event), 'eventgrid');
-  } catch (e) {
-    if (!isInputError(e)) throw e; // Azure or storage trouble: let Event Grid retry.
-    const id = (event as { id?: unknown } | null)?.id;
-    await rt.ledger.recordFailure('event-rejected', typeof id === 'string' ? id : context.invocationId, `${e.code}: ${e.message}`, event);
-    context.warn(JSON.stringify({ msg: 'event rejected', status: e.status, code: e.code, reason: e.message }));
-    return undefined;
-  }
+  return receiveEvent(await runtimeFor(context), event, context.invocationId);
 }
 
 app.eventGrid('eventGridIntake', { handler: eventGridIntake });

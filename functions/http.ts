@@ -1,17 +1,17 @@
 // HTTP API (function keys): POST /api/remediate { vmId, mode } and GET /api/runs/{runId}.
 
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { parseJsonBody, parseRemediateRequest } from '../lib/intake/http';
+import { parseRemediateRequest, readJsonRequest } from '../lib/intake/http';
 import { runtimeFor } from './runtime';
 import { getRunReport, remediateTarget } from '../lib/service';
 import { respond } from './respond';
 
 export async function remediate(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   return respond(context, async () => {
-    const body = parseRemediateRequest(parseJsonBody(await request.text(), request.headers.get('content-length')));
-    const { report, leaseHeld } = await remediateTarget(await runtimeFor(context), { vmId: body.vmId }, 'http', body.mode);
+    const body = parseRemediateRequest(readJsonRequest(await request.text(), request.headers));
+    const { report, leaseHeld } = await remediateTarget(await runtimeFor(context), { vm: body.vm }, 'http', body.mode);
     if (leaseHeld) {
-      return { status: 409, jsonBody: { error: { code: 'LeaseHeld', message: `another run is working on ${body.vmId}; retry later` }, report } };
+      return { status: 409, jsonBody: { error: { code: 'LeaseHeld', message: `another run is working on ${body.vm.id}; retry later` }, report } };
     }
     return { status: 200, headers: { 'x-remediation-run-id': report.runId }, jsonBody: report };
   });

@@ -6,6 +6,7 @@ import './http';
 import './queue';
 
 import { app } from '@azure/functions';
+import { redact } from '../lib/redact';
 import { getRuntime } from '../lib/runtime';
 
 // Validate app settings and storage once when the worker starts, so a bad deployment shows every
@@ -14,6 +15,6 @@ app.hook.appStart(async () => {
   try {
     await getRuntime();
   } catch (e) {
-    console.error(`backup-remediator cannot start: ${(e as Error).message}`);
+    console.error(redact(`backup-remediator cannot start: ${(e as Error).message}`));
   }
 });

@@ -1,23 +1,18 @@
 // Maps the outcome of a use case to an HTTP response. Bad input is always a 4xx with a precise
-// message (InputError, thrown before any ARM call); only our own faults or Azure's are 5xx.
+// message (InputError, thrown before any ARM call); the app's own faults are 500, Azure's 502, each
+// with a stable code and a safe message (lib/intake/errors); details go to the log, redacted.
 
 import type { HttpResponseInit, InvocationContext } from '@azure/functions';
-import { ConfigError } from '../lib/config';
-import { isInputError } from '../lib/intake/errors';
+import { answerFor } from '../lib/intake/errors';
 
 export async function respond(context: InvocationContext, work: () => Promise<HttpResponseInit>): Promise<HttpResponseInit> {
   try {
     return await work();
   } catch (e) {
-    if (isInputError(e)) {
-      context.warn(JSON.stringify({ msg: 'request refused', status: e.status, code: e.code, reason: e.message }));
-      return { status: e.status, jsonBody: { error: { code: e.code, message: e.message } } };
-    }
-    if (e instanceof ConfigError) {
-      context.error(JSON.stringify({ msg: 'app settings are invalid', problems: e.problems }));
-      return { status: 500, jsonBody: { error: { code: 'Misconfigured', message: e.message } } };
-    }
-    context.error(JSON.stringify({ msg: 'request failed', err: (e as Error).message }));
-    return { status: 502, jsonBody: { error: { code: 'UpstreamFailure', message: (e as Error).message } } };
+    const answer = answerFor(e, context.invocationId);
+    const line = JSON.stringify({ msg: answer.status < 500 ? 'request refused' : 'request failed', status: answer.status, code: answer.code, reason: answer.message, detail: answer.detail });
+    if (answer.status < 500) context.warn(line);
+    else context.error(line);
+    return { status: answer.status, jsonBody: { error: { code: answer.code, message: answer.message } } };
   }
 }

@@ -78,6 +78,9 @@ param maximumInstanceCount int = 40
 @allowed([ 'true', 'false' ])
 param enableEventSubscription string = 'false'
 
+@description('Also route Azure Backup "Backup Health" metric alerts of the target subscriptions to the app (docs/design.md).')
+param routeBackupHealthMetricAlerts bool = false
+
 // The work queue name is fixed: the queue trigger binds to it at build time.
 var queueName = 'remediate-vm'
 
@@ -192,6 +195,8 @@ module events 'modules/events.bicep' = {
     functionAppHostName: functionApp.outputs.defaultHostName
     targetSubscriptionIds: targets
     enableEventSubscription: enableEventSubscription
+    storageAccountName: storage.outputs.name
+    routeBackupHealthMetricAlerts: routeBackupHealthMetricAlerts
   }
 }
 

@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { ArmContext } from './arm/clients';
-import { parseProtectedItemId, parseVaultId, parseVmId, sameId } from './arm/ids';
+import { parseJobId, parseProtectedItemId, parseVaultId, parseVmId, sameId } from './arm/ids';
+import { Scope } from './scope';
 import { ACTIONS } from './actions';
 import { catalogueEntry } from './catalogue';
 import { observedCodes, summarizeObservedCodes } from './ledger/observed-codes';
@@ -56,6 +57,27 @@ function resolveScope(opts: Pick<RunOptions, 'scope' | 'settings'>): RunScope {
   return { ...s, subscriptions: opts.settings.subscriptions };
 }
 
+
+/**
+ * One meaning for an empty subscription list (lib/scope: nothing in scope). A CLI run without
+ * REMEDIATION_SUBSCRIPTIONS is bounded by the subscription its own flags name instead.
+ */
+function withRunSubscriptions(settings: Settings, scope: RunScope): Settings {
+  if (settings.subscriptions.length > 0) return settings;
+  if (scope.subscriptions && scope.subscriptions.length > 0) return { ...settings, subscriptions: scope.subscriptions };
+  try {
+    const sub = scope.vmId
+      ? parseVmId(scope.vmId).subscriptionId
+      : scope.vaultId
+        ? parseVaultId(scope.vaultId).subscriptionId
+        : scope.jobId
+          ? parseJobId(scope.jobId).vault.subscriptionId
+          : undefined;
+    return sub ? { ...settings, subscriptions: [sub] } : settings;
+  } catch {
+    return settings;
+  }
+}
 
 /** Adapts lib/actions' implementations to the executor's view of an action. */
 function actionRunner(arm: ArmContext, settings: Settings, now: () => Date, log: Logger): ActionRunner {
@@ -134,13 +156,14 @@ function pendingInScope(p: PendingVerification, scope: RunScope, settings: Setti
 export async function runRemediation(opts: RunOptions): Promise<RunReport> {
   const runId = opts.runId ?? randomUUID();
   const now = opts.now ?? (() => new Date());
-  const { settings, arm, ledger, mode } = opts;
+  const { arm, ledger, mode } = opts;
   const log = (opts.log ?? silentLogger()).child({ runId });
   const progress = (message: string): void => {
     opts.onProgress?.(message);
   };
   const startedAt = now();
   const scope = resolveScope(opts);
+  const settings = withRunSubscriptions(opts.settings, scope);
   await ledger.startRun({ runId, mode, trigger: opts.trigger ?? 'cli', scope, startedAt });
   log.info('run started', { mode, scope });
 
@@ -148,7 +171,7 @@ export async function runRemediation(opts: RunOptions): Promise<RunReport> {
   const notes: RunNote[] = [];
   try {
     const since = opts.since ?? new Date(startedAt.getTime() - settings.lookbackMs);
-    const discovered = await discoverFailures(arm, scope, { since, now: startedAt });
+    const discovered = await discoverFailures(arm, scope, { since, now: startedAt, scope: Scope.of(settings) });
     const candidates = discovered.candidates;
     notes.push(...discoveryNotes(discovered));
     progress(`discovered ${candidates.length} failed backup job(s)`);
@@ -290,6 +313,9 @@ async function planCandidate(
   const log = ctx.log.child({ vmId: c.vmId, jobId: c.jobId });
   const classification = classify(c.job as Parameters<typeof classify>[0]);
   const entry = catalogueEntry(classification.code);
+  // Scope first: a VM outside it is reported without one read of its state.
+  const outside = scopeFinding(c.vmId, ctx.settings);
+  if (outside) return { ...itemOf(c, classification), findings: [outside] };
   try {
     const diagnosis = await ctx.diagnoser.diagnose(candidate, diagnoseOptionsFor(entry, ctx.settings));
     const item = planItem(candidate, classification, diagnosis, entry, {
@@ -313,16 +339,20 @@ async function planCandidate(
       evidence: { throttled, code: (err as { code?: unknown }).code, statusCode: (err as { statusCode?: unknown }).statusCode },
       nextStep: throttled ? 'Nothing to do: the next run retries.' : 'Check the VM exists and the remediator identity can read it.',
     };
-    return {
-      vmId: c.vmId,
-      jobId: c.jobId,
-      vaultId: c.vaultId,
-      protectedItemId: c.protectedItemId,
-      failure: { code: classification.code, signals: classification.signals, automation: classification.automation, docUrl: classification.docUrl },
-      actions: [],
-      findings: [finding],
-    };
+    return { ...itemOf(c, classification), findings: [finding] };
   }
+}
+
+function itemOf(c: Candidate, classification: ReturnType<typeof classify>): PlanItem {
+  return {
+    vmId: c.vmId,
+    jobId: c.jobId,
+    vaultId: c.vaultId,
+    protectedItemId: c.protectedItemId,
+    failure: { code: classification.code, signals: classification.signals, automation: classification.automation, docUrl: classification.docUrl },
+    actions: [],
+    findings: [],
+  };
 }
 
 /** Follows a Backup Now left pending by an earlier run and records how it ended. */
@@ -382,7 +412,8 @@ async function verifyPending(
 export async function discoverWork(opts: Omit<RunOptions, 'mode'>): Promise<{ vmId: string; jobId: string }[]> {
   const now = (opts.now ?? (() => new Date()))();
   const since = opts.since ?? new Date(now.getTime() - opts.settings.lookbackMs);
-  const { candidates } = await discoverFailures(opts.arm, resolveScope(opts), { since, now });
+  const scope = resolveScope(opts);
+  const { candidates } = await discoverFailures(opts.arm, scope, { since, now, scope: Scope.of(withRunSubscriptions(opts.settings, scope)) });
   const byVm = new Map<string, { vmId: string; jobId: string }>();
   for (const c of candidates) {
     const key = c.vmId.toLowerCase();

@@ -4,10 +4,11 @@
 import type { Settings } from './config';
 import type { Ledger } from './ledger';
 import { parseVmId } from './arm/ids';
+import { Scope, type ScopeLists } from './scope';
 import type { ActionKind, Finding } from './types';
 
-/** Defence in depth: the VM must sit inside the configured subscriptions and resource groups. */
-export function scopeFinding(vmId: string, settings: Pick<Settings, 'subscriptions' | 'resourceGroups'>): Finding | undefined {
+/** Defence in depth at write time: the VM must sit inside the scope (lib/scope: the one rule). */
+export function scopeFinding(vmId: string, settings: ScopeLists): Finding | undefined {
   let vm;
   try {
     vm = parseVmId(vmId);
@@ -18,26 +19,21 @@ export function scopeFinding(vmId: string, settings: Pick<Settings, 'subscriptio
       evidence: { guardrail: 'scope', vmId },
     };
   }
-  const subs = settings.subscriptions.map((s) => s.toLowerCase());
-  if (subs.length > 0 && !subs.includes(vm.subscriptionId.toLowerCase())) {
-    return {
-      kind: 'out-of-scope',
-      message: `Subscription ${vm.subscriptionId} is not in REMEDIATION_SUBSCRIPTIONS; no writes.`,
-      evidence: { guardrail: 'scope', vmId: vm.id, allowedSubscriptions: settings.subscriptions },
-      nextStep: 'Add the subscription to REMEDIATION_SUBSCRIPTIONS if the remediator should act on it.',
-    };
-  }
-  const groups = settings.resourceGroups.map((g) => g.toLowerCase());
-  const own = `${vm.subscriptionId}/${vm.resourceGroup}`.toLowerCase();
-  if (groups.length > 0 && !groups.includes(own)) {
-    return {
-      kind: 'out-of-scope',
-      message: `Resource group ${vm.resourceGroup} is not in REMEDIATION_RESOURCE_GROUPS; no writes.`,
-      evidence: { guardrail: 'scope', vmId: vm.id, allowedResourceGroups: settings.resourceGroups },
-      nextStep: 'Add <subscriptionId>/<resourceGroup> to REMEDIATION_RESOURCE_GROUPS if the remediator should act on it.',
-    };
-  }
-  return undefined;
+  const outside = Scope.of(settings).outside(vm);
+  if (!outside) return undefined;
+  const sub = outside.level === 'subscription';
+  return {
+    kind: 'out-of-scope',
+    message: sub
+      ? `Subscription ${vm.subscriptionId} is not in REMEDIATION_SUBSCRIPTIONS; no writes.`
+      : `Resource group ${vm.resourceGroup} is not in REMEDIATION_RESOURCE_GROUPS; no writes.`,
+    evidence: sub
+      ? { guardrail: 'scope', vmId: vm.id, allowedSubscriptions: settings.subscriptions }
+      : { guardrail: 'scope', vmId: vm.id, allowedResourceGroups: settings.resourceGroups },
+    nextStep: sub
+      ? 'Add the subscription to REMEDIATION_SUBSCRIPTIONS if the remediator should act on it.'
+      : 'Add <subscriptionId>/<resourceGroup> to REMEDIATION_RESOURCE_GROUPS if the remediator should act on it.',
+  };
 }
 
 export function actionAllowedFinding(kind: ActionKind, settings: Pick<Settings, 'allowedActions'>): Finding | undefined {

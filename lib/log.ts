@@ -1,6 +1,8 @@
 // Structured logging for the engine. Every line is one JSON object so the Functions host, the CLI
 // and tests can all read it; the sink decides where lines go (context.log, stderr, memory).
 
+import { redactValue } from './redact';
+
 export type LogLevel = 'info' | 'warn' | 'error';
 
 export interface LogRecord {
@@ -36,13 +38,19 @@ function plain(value: unknown): unknown {
   return value;
 }
 
+function redactRecord(record: LogRecord): LogRecord {
+  const safe = redactValue(record);
+  return 'redactionFailed' in safe ? { level: record.level, msg: 'log line withheld: it could not be redacted', at: record.at } : (safe as LogRecord);
+}
+
 export function createLogger(sink: LogSink, bound: Record<string, unknown> = {}, clock: () => Date = () => new Date()): Logger {
   const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
     const record: LogRecord = { level, msg, at: clock().toISOString() };
     for (const [k, v] of Object.entries(bound)) if (v !== undefined) record[k] = plain(v);
     if (fields) for (const [k, v] of Object.entries(fields)) if (v !== undefined) record[k] = plain(v);
     try {
-      sink.write(record);
+      // Credentials never reach a log line, whatever an error message or a field quoted (lib/redact).
+      sink.write(redactRecord(record));
     } catch {
       // A broken sink must never break a remediation run.
     }

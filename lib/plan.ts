@@ -12,6 +12,7 @@ import { ACTIONS, actionModule } from './actions';
 import type { PlanCatalogueEntry, PlanContext, PlanOptions } from './actions/types';
 import { agentNotReadyFinding, causeCheck, evaluateCauses, vmNotRunningFinding } from './cause-checks';
 import { OPT_OUT_TAG, optOutSource } from './rules/opt-out';
+import { Scope } from './scope';
 
 export type { PlanCatalogueEntry, PlanOptions } from './actions/types';
 export { OPT_OUT_TAG } from './rules/opt-out';
@@ -244,21 +245,15 @@ function withoutSupersededCauses(findings: Finding[], causeFindings: Finding[], 
 // ---------- scope and opt-out ----------
 
 function scopeViolation(vmId: string, opts: PlanOptions): string | undefined {
-  let sub: string;
-  let rg: string;
+  let ref;
   try {
-    const ref = parseVmId(vmId);
-    sub = ref.subscriptionId;
-    rg = ref.resourceGroup;
+    ref = parseVmId(vmId);
   } catch (e) {
     return `The VM id '${vmId}' is not a valid VM resource id (${(e as Error).message}).`;
   }
-  if (opts.subscriptions.length > 0 && !opts.subscriptions.some((s) => s.toLowerCase() === sub)) {
-    return `Subscription ${sub} is not in the remediation scope.`;
-  }
-  if (opts.resourceGroups.length > 0 && !opts.resourceGroups.some((p) => p.toLowerCase() === `${sub}/${rg}`.toLowerCase())) {
-    return `Resource group ${sub}/${rg} is not in the resource-group allow-list.`;
-  }
+  const outside = Scope.of(opts).outside(ref);
+  if (outside?.level === 'subscription') return `Subscription ${ref.subscriptionId} is not in the remediation scope.`;
+  if (outside) return `Resource group ${ref.subscriptionId}/${ref.resourceGroup} is not in the resource-group allow-list.`;
   return undefined;
 }
 

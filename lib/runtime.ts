@@ -20,6 +20,8 @@ export interface Runtime {
   now?: () => Date;
   /** How verification waits between polls; tests advance a simulated clock instead of sleeping. */
   verifyWait?: (ms: number) => Promise<void>;
+  /** Events run per minute per entry point before the rest wait for the reconcile (default lib/intake/limiter). */
+  intakeEventsPerMinute?: number;
 }
 
 let current: Promise<Runtime> | undefined;

@@ -4,10 +4,14 @@
 
 import { randomUUID } from 'node:crypto';
 import { discoverWork, runRemediation } from './engine';
-import { InputError } from './intake/errors';
-import type { Intake } from './intake/event';
+import { InputError, isInputError } from './intake/errors';
+import { parseEvent, type Intake } from './intake/event';
 import { parseRunId, parseWorkMessage, type RequestedMode } from './intake/http';
-import { assertInScope, type Target } from './intake/target';
+import { INTAKE_EVENTS_PER_MINUTE, IntakeLimiter } from './intake/limiter';
+import { messageText, poisonCopy, poisonKey } from './intake/poison';
+import { resolveDisplayName } from './intake/resolve';
+import { assertInScope, engineScope, type Target } from './intake/target';
+import { redact } from './redact';
 import type { Runtime } from './runtime';
 import type { RunMode, RunReport } from './types';
 
@@ -54,7 +58,7 @@ export interface OneVmResult {
 export async function remediateTarget(rt: Runtime, target: Target, trigger: Trigger, requested?: RequestedMode): Promise<OneVmResult> {
   assertInScope(target, rt.settings);
   const mode = runMode(rt, requested);
-  const scope = target.jobId ? { jobId: target.jobId, ...(target.vmId ? { vmId: target.vmId } : {}) } : { vmId: target.vmId };
+  const scope = engineScope(target);
   const report = await runRemediation({
     ...engineOptions(rt, trigger),
     mode,
@@ -69,16 +73,44 @@ export async function remediateTarget(rt: Runtime, target: Target, trigger: Trig
 
 export type IntakeOutcome =
   | { outcome: 'ignored'; reason: string }
+  | { outcome: 'deferred'; reason: string }
   | { outcome: 'duplicate'; key: string }
   | { outcome: 'handled'; key: string; report: RunReport };
 
+/** Per entry point, per worker process (see lib/intake/limiter). */
+const limiters = new Map<string, IntakeLimiter>();
+function limiterFor(rt: Runtime, trigger: string): IntakeLimiter {
+  const perMinute = rt.intakeEventsPerMinute ?? INTAKE_EVENTS_PER_MINUTE;
+  let l = limiters.get(trigger);
+  if (!l || l.perMinute !== perMinute) limiters.set(trigger, (l = new IntakeLimiter(perMinute)));
+  return l;
+}
+
+/** Records an input we acknowledge without acting, so an operator can see what arrived and why. */
+async function recordIgnore(rt: Runtime, ignore: { reason: string; source: string; alertKind?: string }, key: string): Promise<IntakeOutcome> {
+  rt.log.info('event ignored', { reason: ignore.reason, source: ignore.source, alertKind: ignore.alertKind });
+  const payload = { source: ignore.source, ...(ignore.alertKind ? { alertKind: ignore.alertKind } : {}) };
+  await rt.ledger.recordFailure('intake-ignored', key, redact(ignore.reason), payload);
+  return { outcome: 'ignored', reason: ignore.reason };
+}
+
+/** A log search alert's VM display name, resolved through the vault it names (scope-checked first). */
+async function resolveNamed(rt: Runtime, intake: Intake & { kind: 'resolve-name' }, key: string): Promise<Intake & { kind: 'remediate' } | IntakeOutcome> {
+  assertInScope({ vault: intake.vault }, rt.settings);
+  const found = await resolveDisplayName(rt.arm, intake.vault, intake.displayName);
+  if (!found.found) return recordIgnore(rt, { reason: found.reason, source: intake.source, alertKind: intake.alertKind }, key);
+  const target = { vm: found.vm, item: found.item, vault: intake.vault };
+  return { kind: 'remediate', target, dedupeKey: intake.dedupeKey, source: intake.source, alertKind: intake.alertKind };
+}
+
 /** An event or alert: a hint, re-read from ARM by the engine; duplicates and replays act once. */
-export async function handleIntake(rt: Runtime, intake: Intake, trigger: 'eventgrid' | 'alert'): Promise<IntakeOutcome> {
-  const log = rt.log.child({ trigger, source: intake.source });
-  if (intake.kind === 'ignore') {
-    log.info('event ignored', { reason: intake.reason });
-    return { outcome: 'ignored', reason: intake.reason };
-  }
+export async function handleIntake(rt: Runtime, received: Intake, trigger: 'eventgrid' | 'alert', key: string = randomUUID()): Promise<IntakeOutcome> {
+  const log = rt.log.child({ trigger, source: received.source });
+  const decision = limiterFor(rt, trigger).take(trigger);
+  if (decision !== 'run') return defer(rt, log, trigger, decision === 'defer-first', key);
+  if (received.kind === 'ignore') return recordIgnore(rt, received, key);
+  const intake = received.kind === 'resolve-name' ? await resolveNamed(rt, received, key) : received;
+  if (!('kind' in intake)) return intake;
   assertInScope(intake.target, rt.settings);
   const ttl = intake.dedupeKey.startsWith('job:') ? JOB_EVENT_TTL_MS : Math.max(rt.settings.cooldownMs, MIN_HINT_TTL_MS);
   if (!(await rt.ledger.claimEvent(intake.dedupeKey, ttl))) {
@@ -93,10 +125,40 @@ export async function handleIntake(rt: Runtime, intake: Intake, trigger: 'eventg
     // Grid and action groups retry failures) is acted on, and record why this delivery failed.
     await rt.ledger.releaseEvent(intake.dedupeKey).catch((err: unknown) => log.error('ledger: could not release event claim', { err }));
     await rt.ledger
-      .recordFailure('event-failed', intake.dedupeKey, (e as Error).message, intake.target)
+      .recordFailure('event-failed', intake.dedupeKey, redact((e as Error).message), engineScope(intake.target))
       .catch((err: unknown) => log.error('ledger: could not record event failure', { err }));
     throw e;
   }
+}
+
+/** Past the intake limit: nothing is read or run; the reconcile timer covers every failed job in scope. */
+async function defer(rt: Runtime, log: Runtime['log'], trigger: string, first: boolean, key: string): Promise<IntakeOutcome> {
+  const reason = `more than ${rt.intakeEventsPerMinute ?? INTAKE_EVENTS_PER_MINUTE} events a minute through ${trigger}: left to the next reconcile run`;
+  log.warn('event deferred to the next reconcile', { reason });
+  if (first) await rt.ledger.recordFailure('intake-deferred', key, reason, { trigger });
+  return { outcome: 'deferred', reason };
+}
+
+/**
+ * One Event Grid / CloudEvents event. Bad events are recorded and acknowledged (Event Grid would only
+ * redeliver the same bytes); Azure or storage trouble is rethrown so Event Grid retries and, past its
+ * retries, dead-letters the event.
+ */
+export async function receiveEvent(rt: Runtime, event: unknown, deliveryId: string): Promise<IntakeOutcome | undefined> {
+  try {
+    return await handleIntake(rt, parseEvent(event), 'eventgrid', eventKey(event, deliveryId));
+  } catch (e) {
+    if (!isInputError(e)) throw e;
+    const reason = redact(`${e.code}: ${e.message}`);
+    await rt.ledger.recordFailure('event-rejected', eventKey(event, deliveryId), reason, poisonCopy(event, 'eventGridIntake', reason));
+    rt.log.warn('event rejected', { status: e.status, code: e.code, reason });
+    return undefined;
+  }
+}
+
+function eventKey(event: unknown, fallback: string): string {
+  const id = (event as { id?: unknown } | null)?.id;
+  return typeof id === 'string' && id.length > 0 && id.length <= 200 ? id : fallback;
 }
 
 export interface ReconcileResult {
@@ -148,48 +210,59 @@ export async function reconcile(rt: Runtime): Promise<ReconcileResult> {
   return { runId, enqueued: batch.length, deferred };
 }
 
+/** Parked messages and poison records are unique for the poison queue's message lifetime (7 days). */
+const POISON_CLAIM_TTL_MS = 7 * 86_400_000;
+
 /**
- * One queue message = one VM. Malformed messages are recorded and parked in the poison queue at
- * once (retrying cannot fix them); a message whose run keeps failing is recorded on its last
- * delivery and rethrown so the host moves it to the poison queue.
+ * One queue message = one VM. Malformed or out-of-scope messages are recorded and parked in the
+ * poison queue at once (retrying cannot fix them); a message whose run keeps failing is recorded on
+ * its last delivery and rethrown so the host moves it to the poison queue.
  */
 export async function processWorkMessage(rt: Runtime, message: unknown, dequeueCount: number): Promise<OneVmResult | undefined> {
   try {
     const parsed = parseWorkMessage(message);
-    return await remediateTarget(rt, { vmId: parsed.vmId, jobId: parsed.jobId }, 'queue');
+    return await remediateTarget(rt, { vm: parsed.vm, ...(parsed.job ? { job: parsed.job } : {}) }, 'queue');
   } catch (e) {
     if (e instanceof InputError) {
-      // Malformed, or out of scope: no retry can change that, so it is parked at once.
-      const reason = e.message;
-      await rt.ledger.recordFailure('queue-rejected', messageKey(message), reason, message);
-      await rt.queue.poison.send({ [REJECTED]: reason, message: typeof message === 'object' && message !== null ? message : String(message) });
-      rt.log.warn('queue message rejected', { reason });
+      await park(rt, message, redact(`${e.code}: ${e.message}`));
       return undefined;
     }
     if (dequeueCount >= MAX_DEQUEUE_COUNT) {
-      await rt.ledger.recordFailure('queue-failed', messageKey(message), (e as Error).message, message);
+      const reason = redact((e as Error).message);
+      await rt.ledger.recordFailure('queue-failed', messageKey(message), reason, poisonCopy(message, 'remediateVm', reason));
     }
     throw e;
   }
 }
 
-/** Marks a message this app parked in the poison queue itself (already recorded, with its reason). */
-const REJECTED = 'rejectedBecause';
+/**
+ * Parks a message no retry can fix: recorded, then its digest claimed (so the poison trigger knows it
+ * is recorded without trusting its body), then a copy that fits the queue sent to the poison queue.
+ */
+async function park(rt: Runtime, message: unknown, reason: string): Promise<void> {
+  const copy = poisonCopy(message, 'remediateVm', reason);
+  await rt.ledger.recordFailure('queue-rejected', messageKey(message), reason, copy);
+  await rt.ledger.claimEvent(poisonKey(copy), POISON_CLAIM_TTL_MS);
+  await rt.queue.poison.send(copy);
+  rt.log.warn('queue message rejected and parked', { reason, originalSha256: copy.originalSha256, truncated: copy.truncated });
+}
 
-/** Anything that reaches the poison queue is recorded, whatever put it there. */
+/** Anything that reaches the poison queue is recorded once, whatever put it there. */
 export async function recordPoison(rt: Runtime, message: unknown): Promise<void> {
-  if (typeof message === 'object' && message !== null && REJECTED in message) {
-    rt.log.warn('rejected message parked in the poison queue (recorded when rejected)', { reason: (message as Record<string, unknown>)[REJECTED] });
+  const key = poisonKey(message);
+  if (!(await rt.ledger.claimEvent(key, POISON_CLAIM_TTL_MS))) {
+    rt.log.info('poison message already recorded (parked by this app, or delivered before)', { key });
     return;
   }
-  await rt.ledger.recordFailure('poison', messageKey(message), 'message reached the poison queue after repeated failures', message);
-  rt.log.error('poison message recorded', { key: messageKey(message) });
+  const reason = 'message reached the poison queue after repeated failures';
+  await rt.ledger.recordFailure('poison', messageKey(message), reason, poisonCopy(message, 'host', reason));
+  rt.log.error('poison message recorded', { key });
 }
 
 function messageKey(message: unknown): string {
   const m = message as { vmId?: unknown; jobId?: unknown } | null;
   const id = m && typeof m === 'object' ? (typeof m.jobId === 'string' ? m.jobId : typeof m.vmId === 'string' ? m.vmId : '') : '';
-  return id || `message:${randomUUID()}`;
+  return id && id.length <= 512 ? id : `message:${poisonKey(messageText(message)).slice(7, 23)}`;
 }
 
 /** `GET /api/runs/{runId}`. */

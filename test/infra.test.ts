@@ -232,7 +232,11 @@ describe('role assignment scopes', () => {
         found.push(`${rel}:${d.name}:${prop(d.value, 'scope')?.text}`);
       }
     }
-    expect(sorted(found)).toEqual(['modules/monitoring.bicep:publisher:appInsights', 'modules/storage.bicep:dataRoles:storage']);
+    expect(sorted(found)).toEqual([
+      'modules/events.bicep:deadLetterWriter:deadLetterContainer',
+      'modules/monitoring.bicep:publisher:appInsights',
+      'modules/storage.bicep:dataRoles:storage',
+    ]);
   });
 
   it('the app identity gets the storage data roles and Monitoring Metrics Publisher', () => {
@@ -400,6 +404,33 @@ describe('events', () => {
     const dest = obj(evaluate(ev(), path(sub.value, 'properties.destination')));
     expect(dest.endpointType).toBe('AzureFunction');
     expect(obj(dest.properties).resourceId).toBe('${functionAppId}/functions/eventGridIntake');
+  });
+
+  it('undeliverable events are dead-lettered to a blob container by the topic\'s own identity, and alerted on', () => {
+    const dl = obj(evaluate(ev(), path(res('intake').value, 'properties.deadLetterWithResourceIdentity')));
+    expect(obj(dl.identity)).toEqual({ type: 'SystemAssigned' });
+    expect(obj(dl.deadLetterDestination)).toEqual({
+      endpointType: 'StorageBlob',
+      properties: { resourceId: { expr: 'storage.id' }, blobContainerName: { expr: 'deadLetterContainer.name' } },
+    });
+    expect(obj(evaluate(ev(), path(res('topic').value, 'identity')))).toEqual({ type: 'SystemAssigned' });
+    expect(evaluate(ev(), declaration(ev(), 'variable_declaration', 'blobDataContributor').value)).toBe('ba92f5b4-2d11-453d-a403-e96b0029c9fe');
+    expect(evaluate(ev(), path(res('deadLetterWriter').value, 'properties.principalId'))).toEqual({ expr: 'topic.identity.principalId' });
+    const alert = res('deadLetterAlert');
+    expect(alert.typeOrPath).toBe('Microsoft.Insights/metricAlerts@2018-03-01');
+    const criteria = obj(evaluate(ev(), path(alert.value, 'properties.criteria')));
+    expect(criteria.allOf).toEqual([expect.objectContaining({ metricNamespace: 'Microsoft.EventGrid/topics', metricName: 'DeadLetteredCount', operator: 'GreaterThan', threshold: 0 })]);
+  });
+
+  it('Backup Health metric alerts reach the same action group only when asked', () => {
+    const r = res('backupHealthRouting');
+    expect(r.condition).toBe('(routeBackupHealthMetricAlerts)');
+    const props = obj(evaluate(ev(), path(r.value, 'properties')));
+    expect(props.conditions).toEqual([
+      { field: 'MonitorService', operator: 'Equals', values: ['Platform'] },
+      { field: 'TargetResourceType', operator: 'Equals', values: ['microsoft.recoveryservices/vaults'] },
+    ]);
+    expect(props.actions).toEqual([{ actionType: 'AddActionGroups', actionGroupIds: [{ expr: 'actionGroup.id' }] }]);
   });
 });
 

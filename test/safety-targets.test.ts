@@ -117,9 +117,25 @@ describe('resource-group allow-list', () => {
       }),
       { settings: { resourceGroups: [`${SUB}/rg-other`] } },
     );
+    e.emu.requests.reset();
     const report = await e.run('apply');
     expect(e.writes()).toEqual([]);
-    const kinds = report.items.flatMap((i) => i.findings.map((f) => f.kind));
-    expect(kinds).toContain('out-of-scope');
+    // The allow-list bounds reads too (lib/scope): the vault and the VM in rg-app are never read.
+    expect(report.items).toEqual([]);
+    expect(e.emu.requests.all().filter((r) => /\/resourceGroups\/rg-app\//i.test(r.path))).toEqual([]);
+  });
+
+  test('a VM outside the allow-list protected by an in-scope vault is reported out-of-scope without one read of its state', async () => {
+    const outside = ids.vm(SUB, 'rg-other', 'vm-x');
+    const estate = oneVaultEstate({ vms: [vmSpec('vm-in')], jobs: [failedJob('00000000-0000-4000-8000-00000000a008', 'vm-x', 'BackUpOperationFailedV2', { vmId: outside })] });
+    const vault = estate.subscriptions[0].resourceGroups[0].vaults[0];
+    (vault.protectedItems as unknown[]).push({ vmId: outside, policy: 'DefaultPolicy' });
+    estate.subscriptions[0].resourceGroups.push({ name: 'rg-other', location: 'westeurope', tags: {}, locks: [], virtualMachines: [vmSpec('vm-x')], restorePointCollections: [], vaults: [] } as never);
+    const e = await env(estate, { settings: { resourceGroups: [`${SUB}/${RG}`] } });
+    e.emu.requests.reset();
+    const report = await e.run('apply');
+    expect(e.writes()).toEqual([]);
+    expect(report.items.map((i) => [lc(i.vmId), i.findings.map((f) => f.kind)])).toEqual([[lc(outside), ['out-of-scope']]]);
+    expect(e.emu.requests.all().filter((r) => /\/resourceGroups\/rg-other\//i.test(r.path))).toEqual([]);
   });
 });

@@ -35,7 +35,7 @@ export interface PlanCatalogueEntry {
 }
 
 export interface PlanOptions {
-  /** Allowed subscriptions; empty = no subscription restriction. */
+  /** Allowed subscriptions (lib/scope: empty = nothing in scope). */
   subscriptions: readonly string[];
   /** Allowed `<subscriptionId>/<resourceGroup>` pairs; empty = every resource group. */
   resourceGroups: readonly string[];

@@ -3,6 +3,8 @@
 // rather than guessed at. ARM returns ids in mixed case, so provider/type segments match case-insensitively
 // and the returned `id` is rebuilt in canonical casing.
 
+import { nameProblem, type NamedPart } from './names';
+
 export class InvalidResourceIdError extends Error {
   constructor(message: string) {
     super(message);
@@ -83,6 +85,7 @@ export function parseVmId(id: string): VmRef {
   const seg = segments(id, 'virtual machine', 8);
   expectFixed(id, seg, 'virtual machine', { 0: 'subscriptions', 2: 'resourceGroups', 4: 'providers', 5: 'Microsoft.Compute', 6: 'virtualMachines' });
   const subscriptionId = subscriptionOf(id, seg[1]);
+  checkNames(id, [['resource group', seg[3]], ['virtual machine', seg[7]]]);
   return { subscriptionId, resourceGroup: seg[3], name: seg[7], id: vmId(subscriptionId, seg[3], seg[7]) };
 }
 
@@ -90,6 +93,7 @@ export function parseVaultId(id: string): VaultRef {
   const seg = segments(id, 'Recovery Services vault', 8);
   expectFixed(id, seg, 'Recovery Services vault', { 0: 'subscriptions', 2: 'resourceGroups', 4: 'providers', 5: 'Microsoft.RecoveryServices', 6: 'vaults' });
   const subscriptionId = subscriptionOf(id, seg[1]);
+  checkNames(id, [['resource group', seg[3]], ['vault', seg[7]]]);
   return { subscriptionId, resourceGroup: seg[3], name: seg[7], id: vaultId(subscriptionId, seg[3], seg[7]) };
 }
 
@@ -106,6 +110,11 @@ export function parseProtectedItemId(id: string): ProtectedItemRef {
   const itemName = seg[13];
   const vm = vmOfItemName(itemName) ?? vmOfContainerName(containerName);
   if (!vm) throw new InvalidResourceIdError(`'${printable(id)}' is not an Azure VM protected item: names '${containerName}' / '${itemName}' do not end in ';<resourceGroup>;<vm>'`);
+  checkNames(id, [['resource group', seg[3]], ['vault', seg[7]], ['resource group', vm.resourceGroup], ['virtual machine', vm.name]]);
+  const other = vmOfContainerName(containerName);
+  if (other && (other.resourceGroup !== vm.resourceGroup || other.name !== vm.name)) {
+    throw new InvalidResourceIdError(`protected item id '${printable(id)}': container '${printable(containerName)}' and item '${printable(itemName)}' name different VMs`);
+  }
   return { vault, containerName, itemName, vm, id: protectedItemId(vault.id, containerName, itemName) };
 }
 
@@ -113,6 +122,7 @@ export function parseJobId(id: string): JobRef {
   const seg = segments(id, 'backup job', 10);
   expectFixed(id, seg, 'backup job', { 0: 'subscriptions', 2: 'resourceGroups', 4: 'providers', 5: 'Microsoft.RecoveryServices', 6: 'vaults', 8: 'backupJobs' });
   const subscriptionId = subscriptionOf(id, seg[1]);
+  checkNames(id, [['resource group', seg[3]], ['vault', seg[7]], ['backup job', seg[9]]]);
   const vault: VaultRef = { subscriptionId, resourceGroup: seg[3], name: seg[7], id: vaultId(subscriptionId, seg[3], seg[7]) };
   return { vault, name: seg[9], id: `${vault.id}/backupJobs/${seg[9]}` };
 }
@@ -121,6 +131,7 @@ export function parseResourceGroupId(id: string): ResourceGroupRef {
   const seg = segments(id, 'resource group', 4);
   expectFixed(id, seg, 'resource group', { 0: 'subscriptions', 2: 'resourceGroups' });
   const subscriptionId = subscriptionOf(id, seg[1]);
+  checkNames(id, [['resource group', seg[3]]]);
   return { subscriptionId, name: seg[3], id: `/subscriptions/${subscriptionId}/resourceGroups/${seg[3]}` };
 }
 
@@ -129,6 +140,7 @@ export function parseRestorePointCollectionId(id: string): RestorePointCollectio
   const seg = segments(id, kind, 8);
   expectFixed(id, seg, kind, { 0: 'subscriptions', 2: 'resourceGroups', 4: 'providers', 5: 'Microsoft.Compute', 6: 'restorePointCollections' });
   const subscriptionId = subscriptionOf(id, seg[1]);
+  checkNames(id, [['resource group', seg[3]], ['restore point collection', seg[7]]]);
   return {
     subscriptionId, resourceGroup: seg[3], name: seg[7],
     id: `/subscriptions/${subscriptionId}/resourceGroups/${seg[3]}/providers/Microsoft.Compute/restorePointCollections/${seg[7]}`,
@@ -140,6 +152,7 @@ export function parseExtensionId(id: string): ExtensionRef {
   const seg = segments(id, kind, 10);
   expectFixed(id, seg, kind, { 0: 'subscriptions', 2: 'resourceGroups', 4: 'providers', 5: 'Microsoft.Compute', 6: 'virtualMachines', 8: 'extensions' });
   const subscriptionId = subscriptionOf(id, seg[1]);
+  checkNames(id, [['resource group', seg[3]], ['virtual machine', seg[7]], ['extension', seg[9]]]);
   const vm: VmRef = { subscriptionId, resourceGroup: seg[3], name: seg[7], id: vmId(subscriptionId, seg[3], seg[7]) };
   return { vm, name: seg[9], id: `${vm.id}/extensions/${seg[9]}` };
 }
@@ -212,11 +225,20 @@ function expectFixed(id: string, seg: string[], kind: string, fixed: Record<numb
   }
 }
 
+/** Every name an id carries must be one ARM would accept for its type; the error names the part. */
+function checkNames(id: string, parts: [NamedPart, string][]): void {
+  for (const [part, name] of parts) {
+    const problem = nameProblem(part, name);
+    if (problem) throw new InvalidResourceIdError(`id '${printable(id)}': ${problem}`);
+  }
+}
+
 function subscriptionOf(id: string, s: string): string {
   if (!GUID.test(s)) throw new InvalidResourceIdError(`id '${printable(id)}': subscription '${s}' is not a GUID`);
   return s.toLowerCase();
 }
 
 function printable(s: string): string {
-  return String(s).replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`).slice(0, 300);
+  // Control and non-ASCII characters (look-alikes, lone surrogates) as escapes: messages stay plain ASCII.
+  return String(s).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).slice(0, 300);
 }

@@ -1,7 +1,8 @@
 // Discovery through Azure Resource Graph: one query covers every vault of every subscription in scope,
 // paged with $skipToken, instead of one REST listing per vault.
 import type { ArmContext } from '../arm/clients';
-import { parseSubscriptionId } from '../arm/ids';
+import { parseJobId, parseSubscriptionId } from '../arm/ids';
+import type { Scope } from '../scope';
 import { reduceToLatestPerItem, type RawJob } from './jobs';
 import type { DiscoverOptions, DiscoveryResult, DiscoveryScope } from './types';
 
@@ -52,5 +53,15 @@ export async function discoverGraph(arm: ArmContext, scope: DiscoveryScope, opts
     const t = Date.parse(String(j.properties.startTime ?? ''));
     return !Number.isFinite(t) || t <= until;
   });
-  return { ...reduceToLatestPerItem(inWindow), path: 'graph' };
+  // One query covers whole subscriptions; rows outside the resource-group scope are dropped unread further.
+  const scoped = opts.scope ? inWindow.filter((j) => inScopeJob(j.id, opts.scope!)) : inWindow;
+  return { ...reduceToLatestPerItem(scoped), path: 'graph' };
+}
+
+function inScopeJob(jobId: string, scope: Scope): boolean {
+  try {
+    return scope.contains(parseJobId(jobId));
+  } catch {
+    return true; // reduceToLatestPerItem reports ids it cannot read; scope is checked again per VM
+  }
 }

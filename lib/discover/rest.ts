@@ -5,6 +5,7 @@ import type { ArmContext } from '../arm/clients';
 import { isNotFound } from '../arm/errors';
 import { parseJobId, parseSubscriptionId, parseVaultId, parseVmId, sameId, vmBackupNames, vmOfContainerName, type VaultRef } from '../arm/ids';
 import { isRunning, jobListFilter, normaliseJob, reduceToLatestPerItem, isVmBackupJob, type RawJob } from './jobs';
+import type { Scope } from '../scope';
 import type { DiscoverOptions, DiscoveryResult, DiscoveryScope } from './types';
 
 export async function listVaults(arm: ArmContext, subscriptionId: string): Promise<VaultRef[]> {
@@ -65,6 +66,11 @@ async function jobsOfVaults(arm: ArmContext, vaults: VaultRef[], opts: DiscoverO
   return lists.flat();
 }
 
+/** Vaults outside the configured scope (lib/scope) are never read. */
+function inScope(vaults: VaultRef[], scope: Scope | undefined): VaultRef[] {
+  return scope ? vaults.filter((v) => scope.contains(v)) : vaults;
+}
+
 export async function discoverRest(arm: ArmContext, scope: DiscoveryScope, opts: DiscoverOptions): Promise<DiscoveryResult> {
   if (scope.jobId) return discoverJob(arm, scope.jobId, opts);
   if (scope.vmId) return discoverVm(arm, scope.vmId, opts);
@@ -74,7 +80,7 @@ export async function discoverRest(arm: ArmContext, scope: DiscoveryScope, opts:
   } else {
     const subs = (scope.subscriptions ?? []).map(parseSubscriptionId);
     if (subs.length === 0) throw new Error('discovery needs a scope: subscriptions, a vault, a VM or a job');
-    vaults = (await Promise.all(subs.map((s) => listVaults(arm, s)))).flat();
+    vaults = inScope((await Promise.all(subs.map((s) => listVaults(arm, s)))).flat(), opts.scope);
     opts.onProgress?.(`found ${vaults.length} vault(s) in ${subs.length} subscription(s)`);
   }
   const reduced = reduceToLatestPerItem(await jobsOfVaults(arm, vaults, opts));
@@ -82,9 +88,9 @@ export async function discoverRest(arm: ArmContext, scope: DiscoveryScope, opts:
 }
 
 /** The vault protecting a VM, found through the protected items of each vault in the VM's subscription. */
-export async function findVaultOfVm(arm: ArmContext, vmId: string): Promise<{ vault: VaultRef; protectedItemId: string; containerName: string }[]> {
+export async function findVaultOfVm(arm: ArmContext, vmId: string, scope?: Scope): Promise<{ vault: VaultRef; protectedItemId: string; containerName: string }[]> {
   const vm = parseVmId(vmId);
-  const vaults = await listVaults(arm, vm.subscriptionId);
+  const vaults = inScope(await listVaults(arm, vm.subscriptionId), scope);
   // The vaults' protected items are read side by side (bounded), not one vault after another; the
   // result keeps the vaults' order.
   const limit = pLimit(8);
@@ -111,7 +117,7 @@ export async function findVaultOfVm(arm: ArmContext, vmId: string): Promise<{ va
 
 async function discoverVm(arm: ArmContext, vmId: string, opts: DiscoverOptions): Promise<DiscoveryResult> {
   const vm = parseVmId(vmId);
-  const homes = await findVaultOfVm(arm, vm.id);
+  const homes = await findVaultOfVm(arm, vm.id, opts.scope);
   if (homes.length === 0) {
     return { candidates: [], skipped: [], notes: [{ vmId: vm.id, reason: 'the VM is not protected by any Recovery Services vault in its subscription' }], path: 'rest' };
   }

@@ -1,6 +1,8 @@
 // What discovery hands to the rest of the pipeline. Both discovery paths (REST and Resource Graph) produce
 // exactly these shapes, so the engine cannot tell which one ran.
 
+import type { Scope } from '../scope';
+
 export interface DiscoveryScope {
   subscriptions?: string[];
   vaultId?: string;
@@ -78,4 +80,6 @@ export interface DiscoverOptions {
   /** Rows per Resource Graph page (default 1000, the service maximum). */
   graphPageSize?: number;
   onProgress?: (message: string) => void;
+  /** The configured scope (lib/scope): vaults outside it are never read; candidates outside it are dropped. */
+  scope?: Scope;
 }

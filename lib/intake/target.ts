@@ -1,6 +1,7 @@
-// What an event, alert, HTTP call or queue message asks us to look at, once validated: always a VM,
-// optionally the job that failed. Ids are re-parsed with the strict parsers of lib/arm/ids so a
-// crafted id (path tricks, other resource types, encoded slashes) never reaches an ARM call.
+// What an event, alert, HTTP call or queue message asks us to look at, once validated. Ids are parsed
+// once, here, into typed references (lib/arm/ids: strict, names checked against ARM's rules), so a
+// crafted id (path tricks, other resource types, encoded slashes, look-alike characters) never reaches
+// an ARM call and no lower layer parses the same string again.
 
 import {
   InvalidResourceIdError,
@@ -8,23 +9,28 @@ import {
   parseProtectedItemId,
   parseVaultId,
   parseVmId,
-  vmId as buildVmId,
+  type JobRef,
+  type ProtectedItemRef,
+  type VaultRef,
+  type VmRef,
 } from '../arm/ids';
-import type { Settings } from '../config';
+import { Scope, type ScopeLists } from '../scope';
 import { InputError } from './errors';
 
 export interface Target {
-  /** Absent only when the source named just a job: the engine resolves the VM from the job. */
-  vmId?: string;
-  /** Full ARM id of the failed job, when the source named one. */
-  jobId?: string;
-  protectedItemId?: string;
+  /** Absent only when the source named just a job (or a vault to search): the engine resolves it. */
+  vm?: VmRef;
+  /** The failed job, when the source named one. */
+  job?: JobRef;
+  item?: ProtectedItemRef;
+  /** The vault an alert named (Backup Health metric, log search): scope-checked like the rest. */
+  vault?: VaultRef;
 }
 
 const GUIDISH = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function bad(field: string, e: unknown): InputError {
-  const why = e instanceof InvalidResourceIdError ? e.message : String(e);
+  const why = e instanceof InvalidResourceIdError ? e.message : 'not a valid resource id';
   return new InputError(400, 'InvalidResourceId', `${field}: ${why}`);
 }
 
@@ -34,64 +40,52 @@ function asString(field: string, v: unknown): string {
   return v;
 }
 
-export function vmTarget(field: string, v: unknown): Target & { vmId: string } {
+function parsed<T>(field: string, v: unknown, parse: (s: string) => T): T {
+  const text = asString(field, v);
   try {
-    return { vmId: parseVmId(asString(field, v)).id };
+    return parse(text);
   } catch (e) {
-    throw e instanceof InputError ? e : bad(field, e);
+    throw bad(field, e);
   }
 }
 
+export const vmRef = (field: string, v: unknown): VmRef => parsed(field, v, parseVmId);
+export const vaultRef = (field: string, v: unknown): VaultRef => parsed(field, v, parseVaultId);
+export const itemRef = (field: string, v: unknown): ProtectedItemRef => parsed(field, v, parseProtectedItemId);
+
 /** A protected item names its VM (`...;<rg>;<vm>`) in the vault's subscription. */
-export function protectedItemTarget(field: string, v: unknown): Target & { vmId: string; protectedItemId: string } {
-  try {
-    const item = parseProtectedItemId(asString(field, v));
-    return {
-      vmId: buildVmId(item.vault.subscriptionId, item.vm.resourceGroup, item.vm.name),
-      protectedItemId: item.id,
-    };
-  } catch (e) {
-    throw e instanceof InputError ? e : bad(field, e);
-  }
+export function vmOfItem(item: ProtectedItemRef): VmRef {
+  return parseVmId(`/subscriptions/${item.vault.subscriptionId}/resourceGroups/${item.vm.resourceGroup}/providers/Microsoft.Compute/virtualMachines/${item.vm.name}`);
 }
 
 /** A job is either a full ARM id, or a bare job name (a GUID) with the vault it ran in. */
-export function jobIdFrom(field: string, job: unknown, vault: unknown): string {
+export function jobRef(field: string, job: unknown, vault: VaultRef | unknown): JobRef {
   const text = asString(field, job);
-  try {
-    if (text.startsWith('/')) return parseJobId(text).id;
-    if (!GUIDISH.test(text)) throw new InputError(400, 'InvalidField', `${field} must be a job's ARM id or its GUID name`);
-    const v = parseVaultId(asString('vaultId', vault));
-    return parseJobId(`${v.id}/backupJobs/${text}`).id;
-  } catch (e) {
-    throw e instanceof InputError ? e : bad(field, e);
-  }
+  if (text.startsWith('/')) return parsed(field, text, parseJobId);
+  if (!GUIDISH.test(text)) throw new InputError(400, 'InvalidField', `${field} must be a job's ARM id or its GUID name`);
+  const v = isVaultRef(vault) ? vault : vaultRef('vaultId', vault);
+  return parsed(field, `${v.id}/backupJobs/${text}`, parseJobId);
+}
+
+function isVaultRef(v: unknown): v is VaultRef {
+  return typeof v === 'object' && v !== null && typeof (v as VaultRef).id === 'string' && typeof (v as VaultRef).resourceGroup === 'string';
 }
 
 /**
- * The configured scope is a hard boundary: a target outside it is refused (403) before any read,
- * so a caller cannot use us to probe or touch subscriptions we were not given.
+ * The configured scope is a hard boundary: every id the input names (VM, job and its vault, protected
+ * item, its vault and its VM) must be inside it, at subscription and resource-group level, or the
+ * input is refused (403) before any read.
  */
-export function assertInScope(target: Target, settings: Pick<Settings, 'subscriptions' | 'resourceGroups'>): void {
-  const subs = settings.subscriptions.map((s) => s.toLowerCase());
-  if (subs.length === 0) {
-    // No configured scope means we were not told what we may touch: refuse rather than act everywhere.
-    throw new InputError(403, 'OutOfScope', 'REMEDIATION_SUBSCRIPTIONS is empty: no subscription is in scope');
+export function assertInScope(target: Target, lists: ScopeLists): void {
+  if (!target.vm && !target.job && !target.item && !target.vault) throw new InputError(400, 'InvalidTarget', 'no VM, vault, protected item or job named');
+  const scope = Scope.of(lists);
+  for (const ref of [target.vm, target.job, target.item, target.vault]) {
+    const outside = ref ? scope.outside(ref) : undefined;
+    if (outside) throw new InputError(403, 'OutOfScope', outside.message);
   }
-  const vm = target.vmId ? parseVmId(target.vmId) : undefined;
-  const jobSubscriptionId = target.jobId ? parseJobId(target.jobId).vault.subscriptionId : undefined;
-  if (!vm && !jobSubscriptionId) throw new InputError(400, 'InvalidTarget', 'no VM or job named');
-  // Both the VM's and the job's subscriptions: a job named next to an in-scope VM is read from ARM too.
-  for (const subscriptionId of [vm?.subscriptionId, jobSubscriptionId]) {
-    if (subscriptionId !== undefined && !subs.includes(subscriptionId.toLowerCase())) {
-      throw new InputError(403, 'OutOfScope', `subscription ${subscriptionId} is not in REMEDIATION_SUBSCRIPTIONS`);
-    }
-  }
-  // A job-only target's resource group is checked by the engine once the job names its VM.
-  if (vm && settings.resourceGroups.length > 0) {
-    const key = `${vm.subscriptionId}/${vm.resourceGroup}`.toLowerCase();
-    if (!settings.resourceGroups.some((rg) => rg.toLowerCase() === key)) {
-      throw new InputError(403, 'OutOfScope', `resource group ${vm.resourceGroup} is not in REMEDIATION_RESOURCE_GROUPS`);
-    }
-  }
+}
+
+/** The engine's view of a target (ids as canonical strings), built from the parsed references. */
+export function engineScope(target: Target): { vmId?: string; jobId?: string } {
+  return { ...(target.vm ? { vmId: target.vm.id } : {}), ...(target.job ? { jobId: target.job.id } : {}) };
 }
