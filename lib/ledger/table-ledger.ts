@@ -15,10 +15,13 @@ import type {
   LedgerOptions,
   LedgerTable,
   PendingVerification,
+  RunningRun,
   RunStart,
   StoredRun,
+  WritePhase,
   WriteRecord,
 } from './types';
+import { hostname } from 'node:os';
 
 const TABLE_SUFFIX: Record<LedgerTable, string> = {
   runs: 'Runs',
@@ -153,6 +156,10 @@ class TableLedger implements Ledger {
         mode: run.mode,
         trigger: run.trigger,
         startedAt: run.startedAt,
+        // Wall time, host and process: how a later run tells a dead run from a slow one.
+        heartbeatAt: new Date(),
+        host: run.host ?? hostname(),
+        pid: run.pid ?? process.pid,
         ...inlineProperties('scope', run.scope ?? null),
       }),
     );
@@ -169,14 +176,21 @@ class TableLedger implements Ledger {
 
   async finishRun(runId: string, report: RunReport): Promise<void> {
     requireString('runId', runId);
+    const header = await this.reportHeader(runId, report);
+    // Merge keeps mode/trigger/scope/startedAt from startRun; creates the header if startRun never ran.
+    await this.call('finish run', 'runs', header.partitionKey, RUN_HEADER_ROW, () =>
+      this.clients.runs.upsertEntity({ ...header, status: 'finished', finishedAt: asDate(report.finishedAt) ?? this.now() }, 'Merge'),
+    );
+  }
+
+  /** The run header's report properties; a report too large to inline is stored in rows first. */
+  private async reportHeader(runId: string, report: RunReport): Promise<Record<string, unknown> & { partitionKey: string; rowKey: string }> {
     const pk = opaqueKey(runId);
     const packed = packJson(report);
-    const header: Record<string, unknown> = {
+    const header: Record<string, unknown> & { partitionKey: string; rowKey: string } = {
       partitionKey: pk,
       rowKey: RUN_HEADER_ROW,
       runId,
-      status: 'finished',
-      finishedAt: asDate(report.finishedAt) ?? this.now(),
       report_n: packed.pieces.length,
       report_sha: packed.sha256,
       report_size: packed.size,
@@ -184,25 +198,64 @@ class TableLedger implements Ledger {
     if (packed.pieces.length <= MAX_INLINE_REPORT_PIECES) {
       header.report_store = 'inline';
       packed.pieces.forEach((p, i) => (header[`report_${i}`] = p));
-    } else {
-      header.report_store = 'rows';
-      // Pieces first, header last: a reader sees either no report or a complete one.
-      const limit = pLimit(8);
-      await Promise.all(
-        packed.pieces.map((piece, i) =>
-          limit(() => {
-            const rk = `${REPORT_ROW_PREFIX}${String(i).padStart(6, '0')}`;
-            return this.call('store report piece', 'runs', pk, rk, () =>
-              this.clients.runs.upsertEntity({ partitionKey: pk, rowKey: rk, runId, data: piece }, 'Replace'),
-            );
-          }),
-        ),
+      return header;
+    }
+    header.report_store = 'rows';
+    // Pieces first, header last: a reader sees either no report or a complete one.
+    const limit = pLimit(8);
+    await Promise.all(
+      packed.pieces.map((piece, i) =>
+        limit(() => {
+          const rk = `${REPORT_ROW_PREFIX}${String(i).padStart(6, '0')}`;
+          return this.call('store report piece', 'runs', pk, rk, () =>
+            this.clients.runs.upsertEntity({ partitionKey: pk, rowKey: rk, runId, data: piece }, 'Replace'),
+          );
+        }),
+      ),
+    );
+    return header;
+  }
+
+  async heartbeat(runId: string): Promise<void> {
+    const pk = opaqueKey(requireString('runId', runId));
+    await this.attempt('heartbeat', 'runs', pk, RUN_HEADER_ROW, [404], () =>
+      this.clients.runs.updateEntity({ partitionKey: pk, rowKey: RUN_HEADER_ROW, heartbeatAt: new Date() }, 'Merge'),
+    );
+  }
+
+  async runningRuns(): Promise<RunningRun[]> {
+    const rows = await this.list('runs', odata`RowKey eq ${RUN_HEADER_ROW} and status eq ${'running'}`);
+    return rows.map((r) => ({
+      runId: String(r.runId ?? ''),
+      startedAt: asDate(r.startedAt),
+      heartbeatAt: asDate(r.heartbeatAt),
+      host: typeof r.host === 'string' ? r.host : undefined,
+      pid: typeof r.pid === 'number' ? r.pid : undefined,
+    }));
+  }
+
+  async markAbandoned(runId: string, by: string, report: RunReport): Promise<boolean> {
+    const pk = opaqueKey(requireString('runId', runId));
+    const current = await this.attempt('read run', 'runs', pk, RUN_HEADER_ROW, [404], () =>
+      this.clients.runs.getEntity<Record<string, unknown>>(pk, RUN_HEADER_ROW),
+    );
+    if (!current.ok || current.value.status !== 'running') return false;
+    const header = await this.reportHeader(runId, report);
+    // If-Match: a run that finished (or was closed by another run) since the read is left as it is.
+    const done = await this.attempt('abandon run', 'runs', pk, RUN_HEADER_ROW, [404, 412], () =>
+      this.clients.runs.updateEntity({ ...header, status: 'abandoned', abandonedAt: this.now(), abandonedBy: by }, 'Merge', { etag: current.value.etag }),
+    );
+    return done.ok;
+  }
+
+  async releaseLeasesOf(owner: string): Promise<number> {
+    const rows = await this.list('leases', odata`owner eq ${requireString('owner', owner)}`);
+    for (const r of rows) {
+      await this.attempt('release lease', 'leases', r.partitionKey ?? '', 'lease', [404, 412], () =>
+        this.clients.leases.deleteEntity(r.partitionKey ?? '', r.rowKey ?? 'lease', { etag: r.etag }),
       );
     }
-    // Merge keeps mode/trigger/scope/startedAt from startRun; creates the header if startRun never ran.
-    await this.call('finish run', 'runs', pk, RUN_HEADER_ROW, () =>
-      this.clients.runs.upsertEntity(header as { partitionKey: string; rowKey: string }, 'Merge'),
-    );
+    return rows.length;
   }
 
   async getRun(runId: string): Promise<StoredRun | undefined> {
@@ -211,10 +264,7 @@ class TableLedger implements Ledger {
     const rows = await this.list('runs', odata`PartitionKey eq ${pk}`);
     const header = rows.find((r) => r.rowKey === RUN_HEADER_ROW);
     if (!header) return undefined;
-    const run: StoredRun = {
-      runId: String(header.runId ?? runId),
-      status: header.status === 'finished' ? 'finished' : 'running',
-    };
+    const run: StoredRun = { runId: String(header.runId ?? runId), status: runStatus(header.status) };
     if (typeof header.mode === 'string') run.mode = header.mode as RunMode;
     if (typeof header.trigger === 'string') run.trigger = header.trigger;
     const startedAt = asDate(header.startedAt);
@@ -222,7 +272,12 @@ class TableLedger implements Ledger {
     const finishedAt = asDate(header.finishedAt);
     if (finishedAt && run.status === 'finished') run.finishedAt = finishedAt;
     if (typeof header.scope_n === 'number') run.scope = readInline(header, 'scope');
-    if (run.status === 'finished' && typeof header.report_n === 'number') {
+    if (run.status === 'abandoned') {
+      run.abandonedAt = asDate(header.abandonedAt);
+      run.abandonedBy = typeof header.abandonedBy === 'string' ? header.abandonedBy : undefined;
+      run.lastHeartbeatAt = asDate(header.heartbeatAt);
+    }
+    if (run.status !== 'running' && typeof header.report_n === 'number') {
       const n = header.report_n;
       const pieces: Uint8Array[] = [];
       for (let i = 0; i < n; i++) {
@@ -284,6 +339,27 @@ class TableLedger implements Ledger {
   }
 
   async recordWrite(runId: string, vmId: string, action: PlannedAction): Promise<void> {
+    const phase: WritePhase = action.status === 'applied' || action.status === 'failed' ? 'answered' : 'not-sent';
+    await this.createWriteRow(runId, vmId, action, { phase });
+  }
+
+  async recordIntent(runId: string, vmId: string, action: PlannedAction, requestedAt: Date): Promise<string> {
+    requireDate('requestedAt', requestedAt);
+    return this.createWriteRow(runId, vmId, { ...action, status: undefined }, { phase: 'intent', requestedAt, status: 'sending' });
+  }
+
+  async recordOutcome(runId: string, key: string, vmId: string, action: PlannedAction): Promise<void> {
+    const pk = opaqueKey(requireString('runId', runId));
+    const rk = requireString('key', key);
+    await this.call('record write outcome', 'writes', pk, rk, () =>
+      this.clients.writes.upsertEntity(
+        { partitionKey: pk, rowKey: rk, runId, vmId, phase: 'answered', status: action.status ?? 'proposed', detail: action.detail ?? '', answeredAt: this.now(), ...payloadOrNote('action', action) },
+        'Merge',
+      ),
+    );
+  }
+
+  private async createWriteRow(runId: string, vmId: string, action: PlannedAction, extra: { phase: WritePhase; requestedAt?: Date; status?: string }): Promise<string> {
     requireString('runId', runId);
     requireString('vmId', vmId);
     const pk = opaqueKey(runId);
@@ -298,12 +374,15 @@ class TableLedger implements Ledger {
         kind: action.kind,
         target: action.target,
         method: action.method,
-        status: action.status ?? 'proposed',
+        status: extra.status ?? action.status ?? 'proposed',
         detail: action.detail ?? '',
         at,
+        phase: extra.phase,
+        ...(extra.requestedAt ? { requestedAt: extra.requestedAt } : {}),
         ...payloadOrNote('action', action),
       }),
     );
+    return rk;
   }
 
   async writes(runId: string): Promise<WriteRecord[]> {
@@ -314,6 +393,8 @@ class TableLedger implements Ledger {
         runId: String(r.runId),
         vmId: String(r.vmId),
         at: asDate(r.at)!,
+        phase: (typeof r.phase === 'string' ? r.phase : 'answered') as WritePhase,
+        ...(asDate(r.requestedAt) ? { requestedAt: asDate(r.requestedAt) } : {}),
         // The summary columns stand in when the full action was too large to keep.
         action: readInline<PlannedAction>(r, 'action') ?? {
           kind: r.kind as PlannedAction['kind'],
@@ -343,6 +424,8 @@ class TableLedger implements Ledger {
         runId: a.runId,
         jobId: a.jobId ?? '',
         ...(a.failedJobId ? { failedJobId: a.failedJobId } : {}),
+        ...(a.code ? { code: a.code } : {}),
+        ...(a.detail ? { detail: a.detail.slice(0, 4096) } : {}),
         at: a.at,
         outcome: a.outcome,
       }),
@@ -400,6 +483,8 @@ class TableLedger implements Ledger {
           at: asDate(r.at)!,
           outcome: String(r.outcome ?? ''),
           ...(typeof r.failedJobId === 'string' && r.failedJobId ? { failedJobId: r.failedJobId } : {}),
+          ...(typeof r.code === 'string' && r.code ? { code: r.code } : {}),
+          ...(typeof r.detail === 'string' && r.detail ? { detail: r.detail } : {}),
         },
         rk: r.rowKey ?? '',
       }))
@@ -545,6 +630,10 @@ function byRowKey(a: Row, b: Row): number {
   const x = a.rowKey ?? '';
   const y = b.rowKey ?? '';
   return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function runStatus(v: unknown): StoredRun['status'] {
+  return v === 'finished' || v === 'abandoned' ? v : 'running';
 }
 
 /** Opens the ledger, creating its tables if absent. */
