@@ -26,6 +26,8 @@ export interface ExecuteContext {
   verify?: (action: PlannedAction, item: PlanItem) => Promise<Verification>;
   /** Progress hook: one call per write attempted (tests flip the kill switch from here). */
   onWrite?: (action: PlannedAction, item: PlanItem) => void | Promise<void>;
+  /** When the item's failed job started, if known: a failure that began after a fix is a new one. */
+  failedAt?: Date;
   /** Called whenever the item changed in a way the ledger should see now (the decision row). */
   onChange?: (item: PlanItem) => Promise<void>;
 }

@@ -6,20 +6,25 @@ import type { VmGuard } from './types';
 
 const ENDED = new Set(['resolved', 'escalated', 'expired']);
 
-/** The ended attempt on the same failure code whose failed job is not this one, if any. */
-export function endedFixOfSameCause(records: AttemptRecord[], code: string, jobId: string): AttemptRecord | undefined {
-  const started = new Map(records.filter((r) => r.outcome === 'started' && r.code).map((r) => [r.runId, r.code]));
+/**
+ * The ended attempt on the same failure code, started before this failed job began (so the job is a
+ * new failure, not one older than the fix), if any.
+ */
+export function endedFixOfSameCause(records: AttemptRecord[], code: string, jobId: string, failedAt: Date): AttemptRecord | undefined {
+  const started = new Map(records.filter((r) => r.outcome === 'started' && r.code).map((r) => [r.runId, r]));
   const same = (a: string | undefined, b: string) => (a ?? '').toLowerCase() === b.toLowerCase();
-  return records.find(
-    (r) => ENDED.has(r.outcome) && same(started.get(r.runId), code) && !same(r.failedJobId ?? r.jobId, jobId) && !same(r.jobId, jobId),
-  );
+  return records.find((r) => {
+    const fix = started.get(r.runId);
+    return ENDED.has(r.outcome) && fix !== undefined && same(fix.code, code) && fix.at < failedAt && !same(r.failedJobId ?? r.jobId, jobId) && !same(r.jobId, jobId);
+  });
 }
 
 export const fixHeldGuard: VmGuard = {
   name: 'fix-held',
   check: async (item, ctx) => {
+    if (!ctx.failedAt) return undefined;
     const since = new Date(ctx.now().getTime() - ctx.settings.attemptWindowMs);
-    const earlier = endedFixOfSameCause(await ctx.ledger.attempts(item.vmId, since), item.failure.code, item.jobId);
+    const earlier = endedFixOfSameCause(await ctx.ledger.attempts(item.vmId, since), item.failure.code, item.jobId, ctx.failedAt);
     if (!earlier) return undefined;
     return {
       escalate: true,
