@@ -111,9 +111,16 @@ async function triggerOnce(arm: ArmContext, ref: ProtectedItemRef, expiry: Date,
   }
 }
 
-/** The Backup job of this item that started at or after `requestedAt`, if any (its full id). */
+/**
+ * Clock skew allowed between this host and the service when matching a job to a request. A job of
+ * the item started this shortly before the request and not running at the precondition re-read
+ * would have to be a backup shorter than a minute, which VM backups never are.
+ */
+const SKEW_MS = 60_000;
+
+/** The Backup job of this item that started at or after `requestedAt` (less the skew), if any (its full id). */
 export async function findTriggeredJob(arm: ArmContext, ref: ProtectedItemRef, requestedAt: Date): Promise<string | undefined> {
-  const from = new Date(Math.floor(requestedAt.getTime() / 1000) * 1000);
+  const from = new Date(Math.floor((requestedAt.getTime() - SKEW_MS) / 1000) * 1000);
   const to = new Date(Math.max(Date.now(), requestedAt.getTime()) + 3_600_000);
   const vm = ref.vm;
   const pages = arm.backup(ref.vault.subscriptionId).backupJobs.list(ref.vault.name, ref.vault.resourceGroup, { filter: jobListFilter(from, to) });
