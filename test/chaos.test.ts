@@ -92,7 +92,7 @@ test('SIGKILLs at random moments under 20% faults: every served write recorded, 
   const rand = seededRandom(9);
   const killed: number[] = [];
   for (let i = 0; i < KILLS; i++) {
-    const at = Math.round(800 + rand() * 7_000);
+    const at = Math.round(1_500 + rand() * 8_000);
     const r = await apply(env, at);
     if (r.signal === 'SIGKILL') killed.push(at);
   }
@@ -149,6 +149,13 @@ test('SIGKILLs at random moments under 20% faults: every served write recorded, 
   const runsTable = TableClient.fromConnectionString(azurite().connectionString, `${prefix}Runs`, { allowInsecureConnection: true });
   const statuses: Record<string, number> = {};
   for await (const r of runsTable.listEntities<Record<string, unknown>>({ queryOptions: { filter: "RowKey eq 'run'" } })) statuses[String(r.status)] = (statuses[String(r.status)] ?? 0) + 1;
+
+  // A killed run that had started is closed as abandoned, its report rebuilt from the ledger.
+  for (const r of rows.map((x) => x.runId).filter((id, i, all) => all.indexOf(id) === i)) {
+    const run = await ledger.getRun(r);
+    expect(run?.status).not.toBe('running');
+    if (run?.status === 'abandoned') expect(run.report?.notes?.[0]?.reason).toMatch(/^run abandoned: /);
+  }
 
   const figures = {
     failedJobs: failedJobs.length,

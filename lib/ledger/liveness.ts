@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import { summarize } from '../summary';
 import type { RunNote, RunReport } from '../types';
-import type { Ledger, RunningRun, WriteRecord } from './types';
+import type { Ledger, RunningRun, StoredRun, WriteRecord } from './types';
 
 /** How often a run heartbeats, and how long without one before another run may close it. */
 export const HEARTBEAT_MS = 20_000;
@@ -54,10 +54,10 @@ export function writeNotes(writes: WriteRecord[]): RunNote[] {
     }));
 }
 
-/** A run's report rebuilt from the ledger alone: its decisions as items, its writes as notes. */
-export async function rebuildReport(ledger: Pick<Ledger, 'decisions' | 'writes' | 'getRun'>, runId: string, why: string, at: Date): Promise<RunReport> {
+/** A run's report rebuilt from the ledger alone: its decisions as items, its writes as notes after `headline`. */
+export async function rebuildReport(ledger: Pick<Ledger, 'decisions' | 'writes' | 'getRun'>, runId: string, headline: string, at: Date): Promise<RunReport> {
   const [run, items, writes] = await Promise.all([ledger.getRun(runId), ledger.decisions(runId), ledger.writes(runId)]);
-  const notes: RunNote[] = [{ reason: `run abandoned: ${why}; this report is rebuilt from what the run recorded` }, ...writeNotes(writes)];
+  const notes: RunNote[] = [{ reason: headline }, ...writeNotes(writes)];
   return {
     schemaVersion: 1,
     mode: run?.mode ?? 'apply',
@@ -84,11 +84,39 @@ export async function closeAbandonedRuns(ledger: Ledger, byRunId: string, now: (
   for (const run of await ledger.runningRuns()) {
     const reason = run.runId === byRunId ? undefined : deadRunReason(run);
     if (!reason) continue;
-    const report = await rebuildReport(ledger, run.runId, reason, now());
+    const report = await rebuildReport(ledger, run.runId, `run abandoned: ${reason}; this report is rebuilt from what the run recorded`, now());
     if (!(await ledger.markAbandoned(run.runId, byRunId, report))) continue;
     const leasesReleased = await ledger.releaseLeasesOf(run.runId);
     const unanswered = (await ledger.writes(run.runId)).filter((w) => w.phase === 'intent');
     closed.push({ runId: run.runId, reason, unanswered, leasesReleased });
   }
   return closed;
+}
+
+/** What `GET /api/runs/{id}` and the CLI show for a run that did not finish: status, times, report so far. */
+export interface RunView {
+  runId: string;
+  status: 'running' | 'abandoned';
+  startedAt?: string;
+  abandonedAt?: string;
+  abandonedBy?: string;
+  lastHeartbeatAt?: string;
+  /** Every write the run sent, answered or not. */
+  writes: { vmId: string; method: string; target: string; kind: string; phase: string; status?: string; requestedAt?: string }[];
+  report: RunReport;
+}
+
+export async function describeRun(ledger: Ledger, run: StoredRun): Promise<RunView> {
+  const at = run.abandonedAt ?? new Date();
+  const report = run.report ?? (await rebuildReport(ledger, run.runId, 'run not finished: this report is what it has recorded so far', at));
+  const writes = (await ledger.writes(run.runId)).filter((w) => w.phase !== 'not-sent');
+  const iso = (d?: Date) => d?.toISOString();
+  return {
+    runId: run.runId,
+    status: run.status === 'abandoned' ? 'abandoned' : 'running',
+    ...(run.startedAt ? { startedAt: iso(run.startedAt) } : {}),
+    ...(run.abandonedAt ? { abandonedAt: iso(run.abandonedAt), abandonedBy: run.abandonedBy, lastHeartbeatAt: iso(run.lastHeartbeatAt) } : {}),
+    writes: writes.map((w) => ({ vmId: w.vmId, method: w.action.method, target: w.action.target, kind: w.action.kind, phase: w.phase, status: w.action.status, requestedAt: iso(w.requestedAt) })),
+    report,
+  };
 }
