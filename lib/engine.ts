@@ -167,7 +167,11 @@ async function runStages(rc: RunContext, items: PlanItem[], notes: RunNote[]): P
     log.warn('closed an abandoned run', { abandonedRunId: c.runId, reason: c.reason, unansweredWrites: c.unanswered.length, leasesReleased: c.leasesReleased });
     notes.push({ reason: `closed run ${c.runId} as abandoned: ${c.reason} (${c.unanswered.length} write(s) without a recorded answer, ${c.leasesReleased} lease(s) released)` });
   }
-  const verified = opts.mode === 'apply' ? await verifyEarlierBackups(rc, closed) : [];
+  const vctx: VerificationContext = { runId: rc.runId, ledger: opts.ledger, arm: opts.arm, log, now: rc.now, settings: opts.settings, pollIntervalMs: opts.verifyPollIntervalMs, wait: opts.verifyWait };
+  // Whatever the mode: a Backup Now a dead run sent must become a pending verification before it is forgotten.
+  const adopted = await adoptUnanswered(closed, vctx).catch((err: unknown) => (log.error('could not look for backups of abandoned runs', { err }), 0));
+  if (adopted > 0) log.info('adopted backups sent by abandoned runs', { adopted });
+  const verified = opts.mode === 'apply' ? await verifyEarlierBackups(rc, vctx) : [];
   const since = opts.since ?? new Date(rc.startedAt.getTime() - opts.settings.lookbackMs);
   const discovered = await discoverFailures(opts.arm, rc.scope, { since, now: rc.startedAt });
   notes.push(...discoveryNotes(discovered));
@@ -183,11 +187,8 @@ async function runStages(rc: RunContext, items: PlanItem[], notes: RunNote[]): P
  * Backups triggered by earlier runs (and adopted from dead ones): verified before anything is planned,
  * for every VM in scope, with or without a new failed job; never re-triggered, however long ago.
  */
-async function verifyEarlierBackups(rc: RunContext, closed: ClosedRun[]): Promise<PlanItem[]> {
+async function verifyEarlierBackups(rc: RunContext, ctx: VerificationContext): Promise<PlanItem[]> {
   const { opts, log } = rc;
-  const ctx: VerificationContext = { runId: rc.runId, ledger: opts.ledger, arm: opts.arm, log, now: rc.now, settings: opts.settings, pollIntervalMs: opts.verifyPollIntervalMs, wait: opts.verifyWait };
-  const adopted = await adoptUnanswered(closed, ctx).catch((err: unknown) => (log.error('could not look for backups of abandoned runs', { err }), 0));
-  if (adopted > 0) log.info('adopted backups sent by abandoned runs', { adopted });
   const listed = await opts.ledger.pendingVerifications().catch((err: unknown) => {
     // A later run lists them again.
     log.error('ledger: could not list pending verifications', { err });
