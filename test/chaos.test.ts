@@ -148,13 +148,30 @@ test('SIGKILLs at random moments under 20% faults: every served write recorded, 
   expect(await ledger.pendingVerifications()).toEqual([]);
   const runsTable = TableClient.fromConnectionString(azurite().connectionString, `${prefix}Runs`, { allowInsecureConnection: true });
   const statuses: Record<string, number> = {};
-  for await (const r of runsTable.listEntities<Record<string, unknown>>({ queryOptions: { filter: "RowKey eq 'run'" } })) statuses[String(r.status)] = (statuses[String(r.status)] ?? 0) + 1;
+  const abandonedIds: string[] = [];
+  for await (const r of runsTable.listEntities<Record<string, unknown>>({ queryOptions: { filter: "RowKey eq 'run'" } })) {
+    statuses[String(r.status)] = (statuses[String(r.status)] ?? 0) + 1;
+    if (r.status === 'abandoned') abandonedIds.push(String(r.runId));
+  }
 
   // A killed run that had started is closed as abandoned, its report rebuilt from the ledger.
   for (const r of rows.map((x) => x.runId).filter((id, i, all) => all.indexOf(id) === i)) {
     const run = await ledger.getRun(r);
     expect(run?.status).not.toBe('running');
     if (run?.status === 'abandoned') expect(run.report?.notes?.[0]?.reason).toMatch(/^run abandoned: /);
+  }
+
+  // The CLI shows a killed run: its status and the writes it sent.
+  const abandonedId = abandonedIds[0];
+  expect(abandonedId).toBeDefined();
+  if (abandonedId) {
+    const shown = await new Promise<string>((resolve) => {
+      const child = spawn(process.execPath, [BIN, 'run', abandonedId], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.on('close', () => resolve(out));
+    });
+    expect(JSON.parse(shown)).toMatchObject({ runId: abandonedId, status: 'abandoned', writes: expect.any(Array) });
   }
 
   const figures = {
