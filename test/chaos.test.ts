@@ -30,21 +30,26 @@ afterAll(async () => {
 
 interface Outcome { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
-/** Runs `apply`; with `killAfterMs` the process is SIGKILLed then (if it is still running). */
-function apply(env: Record<string, string>, killAfterMs?: number): Promise<Outcome> {
+/** Runs `apply`; with `killWhen` the process is SIGKILLed once it resolves (if it is still running). */
+function apply(env: Record<string, string>, killWhen?: (exited: () => boolean) => Promise<void>): Promise<Outcome> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, 'apply', '--yes', '--quiet', '--output', 'json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
+    let exited = false;
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    void killWhen?.(() => exited).then(() => {
+      if (!exited) child.kill('SIGKILL');
+    });
     child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
+      exited = true;
       resolve({ code, signal, stdout, stderr });
     });
   });
 }
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function chaosEstate() {
   // The emulator's clock runs a little ahead of this host's: a job it starts is never dated before the request.
@@ -90,11 +95,26 @@ test('SIGKILLs at random moments under 20% faults: every served write recorded, 
   };
 
   const rand = seededRandom(9);
+  const ledger = await createLedger({ connectionString: azurite().connectionString, prefix });
+  const seen = new Set<string>();
   const killed: number[] = [];
   for (let i = 0; i < KILLS; i++) {
-    const at = Math.round(1_500 + rand() * 8_000);
-    const r = await apply(env, at);
-    if (r.signal === 'SIGKILL') killed.push(at);
+    // The first kill lands while the process is still starting (before its run row); the others a
+    // seeded moment after the run has started: mid-discovery, mid-write, mid-verification.
+    const delay = Math.round(rand() * 4_000);
+    const r = await apply(env, async (exited) => {
+      if (i === 0) return sleep(300);
+      for (;;) {
+        const fresh = (await ledger.runningRuns()).filter((x) => !seen.has(x.runId));
+        if (fresh.length > 0 || exited()) {
+          fresh.forEach((x) => seen.add(x.runId));
+          break;
+        }
+        await sleep(50);
+      }
+      await sleep(delay);
+    });
+    if (r.signal === 'SIGKILL') killed.push(i === 0 ? 300 : delay);
   }
   // To completion: a second full run verifies what the first one left and meets what it closed.
   const finals: RunReport[] = [];
@@ -143,7 +163,6 @@ test('SIGKILLs at random moments under 20% faults: every served write recorded, 
   expect(open).toEqual([]);
 
   // No run left running, no verification left pending.
-  const ledger = await createLedger({ connectionString: azurite().connectionString, prefix });
   expect(await ledger.runningRuns()).toEqual([]);
   expect(await ledger.pendingVerifications()).toEqual([]);
   const runsTable = TableClient.fromConnectionString(azurite().connectionString, `${prefix}Runs`, { allowInsecureConnection: true });
@@ -159,19 +178,6 @@ test('SIGKILLs at random moments under 20% faults: every served write recorded, 
     const run = await ledger.getRun(r);
     expect(run?.status).not.toBe('running');
     if (run?.status === 'abandoned') expect(run.report?.notes?.[0]?.reason).toMatch(/^run abandoned: /);
-  }
-
-  // The CLI shows a killed run: its status and the writes it sent.
-  const abandonedId = abandonedIds[0];
-  expect(abandonedId).toBeDefined();
-  if (abandonedId) {
-    const shown = await new Promise<string>((resolve) => {
-      const child = spawn(process.execPath, [BIN, 'run', abandonedId], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-      let out = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.on('close', () => resolve(out));
-    });
-    expect(JSON.parse(shown)).toMatchObject({ runId: abandonedId, status: 'abandoned', writes: expect.any(Array) });
   }
 
   const figures = {
@@ -190,6 +196,20 @@ test('SIGKILLs at random moments under 20% faults: every served write recorded, 
     finalSummary: last.summary,
   };
   process.stdout.write(`chaos figures: ${JSON.stringify(figures)}\n`);
+
+  // The CLI shows a killed run: its status and the writes it sent.
+  const abandonedId = abandonedIds[0];
+  expect(abandonedId).toBeDefined();
+  if (abandonedId) {
+    const shown = await new Promise<string>((resolve) => {
+      const child = spawn(process.execPath, [BIN, 'run', abandonedId], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.on('close', () => resolve(out));
+    });
+    expect(JSON.parse(shown)).toMatchObject({ runId: abandonedId, status: 'abandoned', writes: expect.any(Array) });
+  }
+
   expect(killed.length).toBeGreaterThanOrEqual(3);
   expect(statuses.running ?? 0).toBe(0);
 });
