@@ -49,6 +49,8 @@ type Row = TableEntityResult<Record<string, unknown>>;
 const PENDING = 'pending';
 /** Control-table partition indexing the VMs whose latest attempt is pending. */
 const PENDING_PARTITION = 'pendingVerification';
+/** Control-table partition indexing the runs marked running, so finding dead runs reads no history. */
+const RUNNING_PARTITION = 'runningRun';
 
 /** Inline payload, or a note saying why it was left out: an oversized value must not lose the row. */
 function payloadOrNote(name: string, value: unknown): Record<string, unknown> {
@@ -163,6 +165,11 @@ class TableLedger implements Ledger {
         ...inlineProperties('scope', run.scope ?? null),
       }),
     );
+    if (res.ok) {
+      await this.call('index running run', 'control', RUNNING_PARTITION, pk, () =>
+        this.clients.control.upsertEntity({ partitionKey: RUNNING_PARTITION, rowKey: pk, runId }, 'Replace'),
+      );
+    }
     if (!res.ok) {
       throw new LedgerStorageError(
         `ledger start run failed on table ${this.tables.runs}: run ${runId} already exists`,
@@ -181,6 +188,11 @@ class TableLedger implements Ledger {
     await this.call('finish run', 'runs', header.partitionKey, RUN_HEADER_ROW, () =>
       this.clients.runs.upsertEntity({ ...header, status: 'finished', finishedAt: asDate(report.finishedAt) ?? this.now() }, 'Merge'),
     );
+    await this.unindexRunning(header.partitionKey);
+  }
+
+  private async unindexRunning(pk: string): Promise<void> {
+    await this.attempt('unindex running run', 'control', RUNNING_PARTITION, pk, [404], () => this.clients.control.deleteEntity(RUNNING_PARTITION, pk));
   }
 
   /** The run header's report properties; a report too large to inline is stored in rows first. */
@@ -224,7 +236,16 @@ class TableLedger implements Ledger {
   }
 
   async runningRuns(): Promise<RunningRun[]> {
-    const rows = await this.list('runs', odata`RowKey eq ${RUN_HEADER_ROW} and status eq ${'running'}`);
+    const index = await this.list('control', odata`PartitionKey eq ${RUNNING_PARTITION}`);
+    const headers = await Promise.all(
+      index.map(async (i) => {
+        const got = await this.attempt('read run', 'runs', i.rowKey ?? '', RUN_HEADER_ROW, [404], () => this.clients.runs.getEntity<Record<string, unknown>>(i.rowKey ?? '', RUN_HEADER_ROW));
+        if (got.ok && got.value.status === 'running') return got.value;
+        await this.unindexRunning(i.rowKey ?? ''); // finished or closed: the index row is stale
+        return undefined;
+      }),
+    );
+    const rows = headers.filter((h): h is Row => h !== undefined);
     return rows.map((r) => ({
       runId: String(r.runId ?? ''),
       startedAt: asDate(r.startedAt),
@@ -245,6 +266,7 @@ class TableLedger implements Ledger {
     const done = await this.attempt('abandon run', 'runs', pk, RUN_HEADER_ROW, [404, 412], () =>
       this.clients.runs.updateEntity({ ...header, status: 'abandoned', abandonedAt: this.now(), abandonedBy: by }, 'Merge', { etag: current.value.etag }),
     );
+    if (done.ok) await this.unindexRunning(pk);
     return done.ok;
   }
 
