@@ -361,8 +361,8 @@ class TableLedger implements Ledger {
   }
 
   async recordWrite(runId: string, vmId: string, action: PlannedAction): Promise<void> {
-    const phase: WritePhase = action.status === 'applied' || action.status === 'failed' ? 'answered' : 'not-sent';
-    await this.createWriteRow(runId, vmId, action, { phase });
+    // Writes that were sent are recorded ahead (recordIntent / recordOutcome); this row is one that was not.
+    await this.createWriteRow(runId, vmId, action, { phase: 'not-sent' });
   }
 
   async recordIntent(runId: string, vmId: string, action: PlannedAction, requestedAt: Date): Promise<string> {
