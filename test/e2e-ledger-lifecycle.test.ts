@@ -3,7 +3,7 @@
 // failed job on the VM (the fix did not hold: escalated) and when the backup outlives the window.
 
 import { spawnSync } from 'node:child_process';
-import { hostname } from 'node:os';
+import { hostIdentity as hostname } from '../lib/ledger/host';
 import { describeRun } from '../lib/ledger/liveness';
 import { failedJob, ids, oneVaultEstate, RG, SUB, useHarness, VAULT, vmSpec } from './helpers/harness';
 

@@ -1,7 +1,7 @@
 // When a run is dead: its process gone on this host, or no heartbeat for longer than the staleness
 // bound (wall time). A live process on this host, or a fresh heartbeat, never is.
 import { spawnSync } from 'node:child_process';
-import { hostname } from 'node:os';
+import { hostIdentity as hostname } from '../lib/ledger/host';
 import { deadRunReason, STALE_AFTER_MS, writeNotes } from '../lib/ledger/liveness';
 
 const now = Date.now();

@@ -2,7 +2,7 @@
 // (or the timer) finds it by its stale heartbeat, or at once when it ran on the same host under a
 // process id that no longer exists, and closes it as `abandoned` with a report rebuilt from what it
 // recorded as it went: its decisions and every write it sent (answered or not).
-import { hostname } from 'node:os';
+import { hostIdentity } from './host';
 import { summarize } from '../summary';
 import type { RunNote, RunReport } from '../types';
 import type { Ledger, RunningRun, StoredRun, WriteRecord } from './types';
@@ -30,7 +30,7 @@ function processGone(pid: number): boolean {
 }
 
 /** Why the run is dead, or undefined while it may still be alive. */
-export function deadRunReason(run: RunningRun, nowMs = Date.now(), host = hostname()): string | undefined {
+export function deadRunReason(run: RunningRun, nowMs = Date.now(), host = hostIdentity()): string | undefined {
   if (run.host === host && run.pid !== undefined && run.pid !== process.pid && processGone(run.pid)) {
     return `its process ${run.pid} on ${host} no longer exists`;
   }

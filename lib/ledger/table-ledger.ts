@@ -21,7 +21,7 @@ import type {
   WritePhase,
   WriteRecord,
 } from './types';
-import { hostname } from 'node:os';
+import { hostIdentity } from './host';
 
 const TABLE_SUFFIX: Record<LedgerTable, string> = {
   runs: 'Runs',
@@ -160,7 +160,7 @@ class TableLedger implements Ledger {
         startedAt: run.startedAt,
         // Wall time, host and process: how a later run tells a dead run from a slow one.
         heartbeatAt: new Date(),
-        host: run.host ?? hostname(),
+        host: run.host ?? hostIdentity(),
         pid: run.pid ?? process.pid,
         ...inlineProperties('scope', run.scope ?? null),
       }),
