@@ -300,31 +300,36 @@ class TableLedger implements Ledger {
       run.lastHeartbeatAt = asDate(header.heartbeatAt);
     }
     if (run.status !== 'running' && typeof header.report_n === 'number') {
-      const n = header.report_n;
-      const pieces: Uint8Array[] = [];
-      for (let i = 0; i < n; i++) {
-        const piece =
-          header.report_store === 'inline'
-            ? header[`report_${i}`]
-            : rows.find((r) => r.rowKey === `${REPORT_ROW_PREFIX}${String(i).padStart(6, '0')}`)?.data;
-        if (!(piece instanceof Uint8Array)) {
-          throw new LedgerStorageError(
-            `ledger read run failed on table ${this.tables.runs}: report of run ${runId} is missing piece ${i} of ${n}`,
-            this.tables.runs,
-            pk,
-            `${REPORT_ROW_PREFIX}${i}`,
-            undefined,
-          );
-        }
-        pieces.push(piece);
-      }
-      run.report = unpackJson<RunReport>(pieces, header.report_sha as string | undefined);
+      run.report = this.readReport(runId, header, rows);
       // finishRun without startRun (e.g. a crashed starter): the report still knows these.
       run.mode ??= run.report.mode;
       run.startedAt ??= asDate(run.report.startedAt);
       if (!run.startedAt) delete run.startedAt;
     }
     return run;
+  }
+
+  /** The stored report of a run: pieces inline in the header or in numbered rows, checksum-verified. */
+  private readReport(runId: string, header: Row, rows: Row[]): RunReport {
+    const n = header.report_n as number;
+    const pieces: Uint8Array[] = [];
+    for (let i = 0; i < n; i++) {
+      const piece =
+        header.report_store === 'inline'
+          ? header[`report_${i}`]
+          : rows.find((r) => r.rowKey === `${REPORT_ROW_PREFIX}${String(i).padStart(6, '0')}`)?.data;
+      if (!(piece instanceof Uint8Array)) {
+        throw new LedgerStorageError(
+          `ledger read run failed on table ${this.tables.runs}: report of run ${runId} is missing piece ${i} of ${n}`,
+          this.tables.runs,
+          opaqueKey(runId),
+          `${REPORT_ROW_PREFIX}${i}`,
+          undefined,
+        );
+      }
+      pieces.push(piece);
+    }
+    return unpackJson<RunReport>(pieces, header.report_sha as string | undefined);
   }
 
   // ---- decisions and writes -------------------------------------------------------------------
