@@ -20,7 +20,7 @@ export const EXIT_CODES_HELP = `Exit codes:
   0    run completed; no failed write and no escalation (a plan always ends 0 when it ran)
   1    unexpected internal error
   2    bad input or configuration (malformed id, unknown subscription, unreadable estate): nothing was written
-  3    run completed with failed writes or escalated verifications
+  3    run completed with failed writes or escalated (or expired) verifications
   4    apply not confirmed (declined, or stdin is not a terminal and --yes was not given): nothing was written
   130  interrupted`;
 

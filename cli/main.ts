@@ -9,6 +9,7 @@ import { runDemo } from './demo';
 import { EXIT, EXIT_CODES_HELP, UsageError } from './exit-codes';
 import { processIo, type CliIo } from './io';
 import { runCommand, type RunFlags } from './run';
+import { showRun } from './show-run';
 import { readEstateFile } from './target';
 
 interface SimulateFlags {
@@ -56,6 +57,11 @@ export function buildProgram(io: CliIo, cleanups: (() => Promise<void>)[], setCo
   addRunOptions(program.command('apply').description('apply the plan (asks first on a terminal unless --yes)'))
     .option('-y, --yes', 'apply without asking (required when stdin is not a terminal)')
     .action(async (opts: RunFlags) => setCode(await runCommand('apply', opts, io, cleanup)));
+
+  program
+    .command('run <runId>')
+    .description('print what the ledger holds about one run: its report, or for a run that did not finish (running, abandoned) its status and every write it sent')
+    .action(async (runId: string) => setCode(await showRun(runId, io, cleanup)));
 
   program
     .command('simulate')

@@ -101,10 +101,10 @@ async function checkSubscription(target: Target, sub: string): Promise<void> {
   }
 }
 
-/** 3 when a write failed or a verification escalated: a human must look. */
+/** 3 when a write failed or a verification escalated or expired: a human must look. */
 export function exitCodeOf(report: RunReport): number {
   const failed = report.items.some(
-    (i) => i.actions.some((a) => a.status === 'failed') || i.verification?.outcome === 'escalated',
+    (i) => i.actions.some((a) => a.status === 'failed') || i.verification?.outcome === 'escalated' || i.verification?.outcome === 'expired',
   );
   return failed ? EXIT.completedWithFailures : EXIT.ok;
 }

@@ -104,8 +104,11 @@ export interface FaultSpec {
   /** Glob over the request path (`*` matches any run of characters), case-insensitive. */
   path: string;
   status?: number;
-  /** `reset` drops the connection; `slow` delays the response by delayMs. */
-  kind?: 'status' | 'reset' | 'slow';
+  /**
+   * `reset` drops the connection before the request takes effect; `lost-response` lets it take
+   * effect and then drops the connection instead of answering; `slow` delays the response by delayMs.
+   */
+  kind?: 'status' | 'reset' | 'slow' | 'lost-response';
   delayMs?: number;
   retryAfterSeconds?: number;
   times?: number;

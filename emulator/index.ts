@@ -211,8 +211,10 @@ export async function start(opts: StartOptions = {}): Promise<Emulator> {
           reset = true;
           return { status: 0 };
         }
+        // The request takes effect, then its answer is lost (the connection drops): the ambiguous case.
+        if (kind === 'lost-response') reset = true;
         if (kind === 'slow') await sleep(fault.delayMs ?? 1000);
-        else {
+        else if (kind !== 'lost-response') {
           const status = fault.status ?? 503;
           const h: Record<string, string> = {};
           // A 429 always names its wait (ARM's throttling answer); 1 s unless the fault says otherwise.
@@ -257,7 +259,9 @@ export async function start(opts: StartOptions = {}): Promise<Emulator> {
     if (latency > 0 && category !== 'token') await sleep(latency);
 
     if (reset) {
-      record.status = 0;
+      // A lost response still did its work: the log keeps what the handler answered, marked lost.
+      record.status = record.faulted && response.status ? response.status : 0;
+      record.lostResponse = response.status !== 0;
       record.durationMs = performance.now() - started;
       log.push(record);
       opts.onRequest?.(record, { request: bodyText });

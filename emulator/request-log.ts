@@ -11,6 +11,8 @@ export interface RequestRecord {
   principal?: string;
   throttled: boolean;
   faulted: boolean;
+  /** The request took effect but its answer was dropped (a `lost-response` fault); `status` is what it would have answered. */
+  lostResponse?: boolean;
   /** Wall-clock time the request arrived (ISO 8601). */
   at: string;
 }

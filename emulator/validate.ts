@@ -107,7 +107,7 @@ const fault = z.strictObject({
   method: z.string().optional(),
   path: z.string().min(1),
   status: z.number().int().min(100).max(599).optional(),
-  kind: z.enum(['status', 'reset', 'slow']).optional(),
+  kind: z.enum(['status', 'reset', 'slow', 'lost-response']).optional(),
   delayMs: z.number().min(0).optional(),
   retryAfterSeconds: z.number().min(0).optional(),
   times: z.number().int().min(0).optional(),

@@ -5,6 +5,7 @@ import { parseRemediateRequest, readJsonRequest } from '../lib/intake/http';
 import { runtimeFor } from './runtime';
 import { getRunReport, remediateTarget } from '../lib/service';
 import { respond } from './respond';
+import { describeRun } from '../lib/ledger/liveness';
 
 export async function remediate(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   return respond(context, async () => {
@@ -19,7 +20,11 @@ export async function remediate(request: HttpRequest, context: InvocationContext
 
 export async function getRun(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   return respond(context, async () => {
-    const run = await getRunReport(await runtimeFor(context), request.params.runId);
+    const rt = await runtimeFor(context);
+    const run = await getRunReport(rt, request.params.runId);
+    // A run that did not finish (still running, or killed and closed as abandoned): its status and
+    // every write it sent, with the report rebuilt from the ledger.
+    if (run.status !== 'finished') return { status: 200, jsonBody: await describeRun(rt.ledger, run) };
     return { status: 200, jsonBody: run.report ?? { runId: run.runId, status: run.status } };
   });
 }

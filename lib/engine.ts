@@ -14,13 +14,18 @@ import type { Settings } from './config';
 import { createDiagnoser } from './diagnose';
 import { discoverFailures } from './discover';
 import type { Candidate } from './discover/types';
-import { executeItem, type ActionRunner } from './execute';
+import { executeItem, type ActionRunner, type ExecuteContext } from './execute';
 import { isThrottled, RunBudget, scopeFinding } from './guardrails';
 import type { Ledger, PendingVerification } from './ledger';
 import { silentLogger, type Logger } from './log';
 import { diagnoseOptionsFor, planItem } from './plan';
-import type { Finding, PlanItem, PlannedAction, RunMode, RunNote, RunReport, Verification } from './types';
-import { JOB_NOT_FOUND, verifyBackup } from './verify';
+import type { Finding, PlanItem, PlannedAction, RunMode, RunNote, RunReport } from './types';
+import { verifyBackup } from './verify';
+import { closeAbandonedRuns, startHeartbeat, type ClosedRun } from './ledger/liveness';
+import { adoptUnanswered, verifyPending, type VerificationContext } from './verification';
+import { summarize } from './summary';
+
+export { summarize } from './summary';
 
 export interface RunScope {
   subscriptions?: string[];
@@ -57,7 +62,6 @@ function resolveScope(opts: Pick<RunOptions, 'scope' | 'settings'>): RunScope {
   return { ...s, subscriptions: opts.settings.subscriptions };
 }
 
-
 /**
  * One meaning for an empty subscription list (lib/scope: nothing in scope). A CLI run without
  * REMEDIATION_SUBSCRIPTIONS is bounded by the subscription its own flags name instead.
@@ -78,6 +82,7 @@ function withRunSubscriptions(settings: Settings, scope: RunScope): Settings {
     return settings;
   }
 }
+
 
 /** Adapts lib/actions' implementations to the executor's view of an action. */
 function actionRunner(arm: ArmContext, settings: Settings, now: () => Date, log: Logger): ActionRunner {
@@ -112,27 +117,6 @@ function verifyTarget(action: PlannedAction, item: PlanItem) {
   };
 }
 
-export function summarize(items: PlanItem[]): Record<string, number> {
-  const summary: Record<string, number> = { items: items.length, writes: 0, 'actions.proposed': 0 };
-  const bump = (key: string): void => {
-    summary[key] = (summary[key] ?? 0) + 1;
-  };
-  for (const item of items) {
-    for (const a of item.actions) {
-      const status = a.status ?? 'proposed';
-      bump(`actions.${status}`);
-      if (status === 'proposed') continue;
-      if (status === 'applied') {
-        summary.writes += 1;
-        bump(`writes.${a.kind}`);
-      }
-    }
-    for (const f of item.findings) bump(`findings.${f.kind}`);
-    if (item.verification) bump(`verification.${item.verification.outcome}`);
-  }
-  return summary;
-}
-
 /** Whether a pending verification falls inside the run's scope (and the configured allow-lists). */
 function pendingInScope(p: PendingVerification, scope: RunScope, settings: Settings): boolean {
   if (scopeFinding(p.vmId, settings)) return false;
@@ -153,115 +137,156 @@ function pendingInScope(p: PendingVerification, scope: RunScope, settings: Setti
   return true;
 }
 
-export async function runRemediation(opts: RunOptions): Promise<RunReport> {
-  const runId = opts.runId ?? randomUUID();
-  const now = opts.now ?? (() => new Date());
-  const { arm, ledger, mode } = opts;
-  const log = (opts.log ?? silentLogger()).child({ runId });
-  const progress = (message: string): void => {
-    opts.onProgress?.(message);
-  };
-  const startedAt = now();
-  const scope = resolveScope(opts);
-  const settings = withRunSubscriptions(opts.settings, scope);
-  await ledger.startRun({ runId, mode, trigger: opts.trigger ?? 'cli', scope, startedAt });
-  log.info('run started', { mode, scope });
+/** What one run shares between its stages. */
+interface RunContext {
+  runId: string;
+  opts: RunOptions;
+  now: () => Date;
+  log: Logger;
+  startedAt: Date;
+  scope: RunScope;
+  limit: ReturnType<typeof pLimit>;
+  progress: (message: string) => void;
+}
 
+export async function runRemediation(given: RunOptions): Promise<RunReport> {
+  const runId = given.runId ?? randomUUID();
+  const now = given.now ?? (() => new Date());
+  const { ledger, mode } = given;
+  const log = (given.log ?? silentLogger()).child({ runId });
+  const startedAt = now();
+  const scope = resolveScope(given);
+  const opts: RunOptions = { ...given, settings: withRunSubscriptions(given.settings, scope) };
+  // The run row first: a run killed in its first second still leaves a trace, closed later as abandoned.
+  await ledger.startRun({ runId, mode, trigger: opts.trigger ?? 'cli', scope, startedAt });
+  const stopHeartbeat = startHeartbeat(ledger, runId, (err) => log.warn('ledger: heartbeat failed', { err }));
+  log.info('run started', { mode, scope });
+  const rc: RunContext = { runId, opts, now, log, startedAt, scope, limit: pLimit(Math.max(1, opts.settings.concurrency)), progress: (m) => opts.onProgress?.(m) };
   const items: PlanItem[] = [];
   const notes: RunNote[] = [];
   try {
-    const since = opts.since ?? new Date(startedAt.getTime() - settings.lookbackMs);
-    const discovered = await discoverFailures(arm, scope, { since, now: startedAt, scope: Scope.of(settings) });
-    const candidates = discovered.candidates;
-    notes.push(...discoveryNotes(discovered));
-    progress(`discovered ${candidates.length} failed backup job(s)`);
-    log.info('discovery done', { candidates: candidates.length, skipped: discovered.skipped.length });
-
-    const diagnoser = createDiagnoser(arm, { now: startedAt });
-    const budget = new RunBudget(settings);
-    const runner = actionRunner(arm, settings, now, log);
-    const limit = pLimit(Math.max(1, settings.concurrency));
-    const verify = (action: PlannedAction, item: PlanItem): Promise<Verification> =>
-      verifyBackup(verifyTarget(action, item), {
-        arm,
-        timeoutMs: settings.verifyTimeoutMs,
-        pollIntervalMs: opts.verifyPollIntervalMs,
-        wait: opts.verifyWait,
-        log: log.child({ vmId: item.vmId, jobId: item.jobId }),
-      });
-
-    let done = 0;
-    // Items of one VM (failed jobs in two vaults) run one after the other, never at once: the lease
-    // is per run, so it does not keep them apart, and the later one must plan on the facts the
-    // earlier one left (it then meets the cooldown).
-    const lastOfVm = new Map<string, Promise<unknown>>();
-    const oneVmAtATime = <T>(vmId: string, task: () => Promise<T>): Promise<T> => {
-      const key = vmId.toLowerCase();
-      const next = (lastOfVm.get(key) ?? Promise.resolve()).catch(() => undefined).then(task);
-      lastOfVm.set(key, next);
-      return next;
-    };
-    const work = candidates.map((candidate) =>
-      oneVmAtATime(candidate.vmId, () => limit(async (): Promise<PlanItem> => {
-        const item = await planCandidate(candidate, { arm, settings, diagnoser, log, now: startedAt });
-        if (mode === 'apply') {
-          await executeItem(item, {
-            runId,
-            settings,
-            ledger,
-            budget,
-            runner,
-            log,
-            now,
-            verify,
-            onWrite: async (action, it) => {
-              progress(`${action.kind} applied on ${it.vmId}`);
-              await opts.onWrite?.(action, it);
-            },
-          });
-        }
-        await ledger.recordDecision(runId, item).catch((err: unknown) =>
-          log.error('ledger: could not record decision', { vmId: item.vmId, jobId: item.jobId, err }),
-        );
-        done += 1;
-        if (done % 25 === 0 || done === candidates.length) progress(`${done}/${candidates.length} item(s) done`);
-        return item;
-      })),
-    );
-    items.push(...(await Promise.all(work)));
-    await ledger.recordObservedCodes?.(runId, observedCodes(items)).catch((err: unknown) =>
-      log.error('ledger: could not record observed error codes', { err }),
-    );
-
-    // Backups triggered by an earlier run that were still running then: verify, never re-trigger,
-    // however long ago (the ledger keeps them outside any look-back window). VMs with an item in
-    // this run are left to it.
-    if (mode === 'apply') {
-      const seen = new Set(items.map((i) => i.vmId.toLowerCase()));
-      const listed = await ledger.pendingVerifications().catch((err: unknown) => {
-        // The run's own work is done; a later run lists them again.
-        log.error('ledger: could not list pending verifications', { err });
-        return [] as PendingVerification[];
-      });
-      const pendings = listed.filter((p) => !seen.has(p.vmId.toLowerCase()) && pendingInScope(p, scope, settings));
-      if (pendings.length > 0) log.info('verifying backups left pending by earlier runs', { pending: pendings.length });
-      const verified = await Promise.all(
-        pendings.map((p) => limit(() => verifyPending(p.vmId, p.failedJobId ?? p.jobId, p, { runId, ledger, arm, log, now, settings, opts }))),
-      );
-      for (const v of verified) if (v) items.push(v);
-    }
+    await runStages(rc, items, notes);
   } catch (err) {
     log.error('run failed', { err });
-    const report = buildReport(runId, mode, startedAt, now(), items, notes);
-    await ledger.finishRun(runId, report).catch(() => undefined);
+    await ledger.finishRun(runId, buildReport(runId, mode, startedAt, now(), items, notes)).catch(() => undefined);
     throw err;
+  } finally {
+    stopHeartbeat();
   }
-
   const report = buildReport(runId, mode, startedAt, now(), items, notes);
   await ledger.finishRun(runId, report);
   log.info('run finished', { summary: report.summary });
-  progress(`run ${runId} finished: ${report.summary.items} item(s), ${report.summary.writes} write(s)`);
+  rc.progress(`run ${runId} finished: ${report.summary.items} item(s), ${report.summary.writes} write(s)`);
   return report;
+}
+
+/** Dead runs closed, then (apply) earlier Backup Nows verified, then this run's failed jobs. */
+async function runStages(rc: RunContext, items: PlanItem[], notes: RunNote[]): Promise<void> {
+  const { opts, log } = rc;
+  const closed = await closeAbandonedRuns(opts.ledger, rc.runId, rc.now).catch((err: unknown) => {
+    log.error('ledger: could not close abandoned runs', { err });
+    return [] as ClosedRun[];
+  });
+  for (const c of closed) {
+    log.warn('closed an abandoned run', { abandonedRunId: c.runId, reason: c.reason, unansweredWrites: c.unanswered.length, leasesReleased: c.leasesReleased });
+    notes.push({ reason: `closed run ${c.runId} as abandoned: ${c.reason} (${c.unanswered.length} write(s) without a recorded answer, ${c.leasesReleased} lease(s) released)` });
+  }
+  const vctx: VerificationContext = { runId: rc.runId, ledger: opts.ledger, arm: opts.arm, log, now: rc.now, settings: opts.settings, pollIntervalMs: opts.verifyPollIntervalMs, wait: opts.verifyWait };
+  // Whatever the mode: a Backup Now a dead run sent must become a pending verification before it is forgotten.
+  const adopted = await adoptUnanswered(closed, vctx).catch((err: unknown) => (log.error('could not look for backups of abandoned runs', { err }), 0));
+  if (adopted > 0) log.info('adopted backups sent by abandoned runs', { adopted });
+  const verified = opts.mode === 'apply' ? await verifyEarlierBackups(rc, vctx) : [];
+  const since = opts.since ?? new Date(rc.startedAt.getTime() - opts.settings.lookbackMs);
+  const discovered = await discoverFailures(opts.arm, rc.scope, { since, now: rc.startedAt, scope: Scope.of(opts.settings) });
+  notes.push(...discoveryNotes(discovered));
+  // A failed job that is the verified backup itself is reported by its verification, not planned again.
+  const ended = new Set(verified.filter((v) => v.verification?.jobId).map((v) => v.verification!.jobId!.toLowerCase()));
+  const candidates = discovered.candidates.filter((c) => !ended.has(c.jobId.toLowerCase()));
+  rc.progress(`discovered ${candidates.length} failed backup job(s)`);
+  log.info('discovery done', { candidates: candidates.length, skipped: discovered.skipped.length });
+  const worked = await workOn(rc, candidates);
+  await opts.ledger.recordObservedCodes?.(rc.runId, observedCodes(worked)).catch((err: unknown) =>
+    log.error('ledger: could not record observed error codes', { err }),
+  );
+  items.push(...worked, ...verified);
+}
+
+/**
+ * Backups triggered by earlier runs (and adopted from dead ones): verified before anything is planned,
+ * for every VM in scope, with or without a new failed job; never re-triggered, however long ago.
+ */
+async function verifyEarlierBackups(rc: RunContext, ctx: VerificationContext): Promise<PlanItem[]> {
+  const { opts, log } = rc;
+  const listed = await opts.ledger.pendingVerifications().catch((err: unknown) => {
+    // A later run lists them again.
+    log.error('ledger: could not list pending verifications', { err });
+    return [] as PendingVerification[];
+  });
+  const pendings = listed.filter((p) => pendingInScope(p, rc.scope, opts.settings));
+  if (pendings.length > 0) log.info('verifying backups left pending by earlier runs', { pending: pendings.length });
+  const settled = await Promise.allSettled(pendings.map((p) => rc.limit(() => verifyPending(p, ctx))));
+  return settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+}
+
+/** classify → diagnose → plan → (apply) execute for every candidate, one VM's items at a time. */
+async function workOn(rc: RunContext, candidates: Candidate[]): Promise<PlanItem[]> {
+  const { opts, log } = rc;
+  const diagnoser = createDiagnoser(opts.arm, { now: rc.startedAt });
+  const exec = executeContext(rc);
+  let done = 0;
+  // Items of one VM (failed jobs in two vaults) run one after the other, never at once: the lease
+  // is per run, so it does not keep them apart, and the later one must plan on the facts the
+  // earlier one left (it then meets the cooldown).
+  const lastOfVm = new Map<string, Promise<unknown>>();
+  const oneVmAtATime = <T>(vmId: string, task: () => Promise<T>): Promise<T> => {
+    const key = vmId.toLowerCase();
+    const next = (lastOfVm.get(key) ?? Promise.resolve()).catch(() => undefined).then(task);
+    lastOfVm.set(key, next);
+    return next;
+  };
+  const work = candidates.map((candidate) =>
+    oneVmAtATime(candidate.vmId, () => rc.limit(async (): Promise<PlanItem> => {
+      const item = await planCandidate(candidate, { arm: opts.arm, settings: opts.settings, diagnoser, log, now: rc.startedAt });
+      if (opts.mode === 'apply') {
+        // The decision is recorded as it happens: planned, after each write, and at the end.
+        await exec.onChange!(item);
+        await executeItem(item, { ...exec, failedAt: startOf(candidate) });
+      }
+      await exec.onChange!(item);
+      done += 1;
+      if (done % 25 === 0 || done === candidates.length) rc.progress(`${done}/${candidates.length} item(s) done`);
+      return item;
+    })),
+  );
+  return Promise.all(work);
+}
+
+function startOf(c: Candidate): Date | undefined {
+  const t = (c.job as { startTime?: unknown }).startTime;
+  const d = typeof t === 'string' || t instanceof Date ? new Date(t) : undefined;
+  return d && !Number.isNaN(d.getTime()) ? d : undefined;
+}
+
+function executeContext(rc: RunContext): ExecuteContext {
+  const { opts, log } = rc;
+  const { settings, arm, ledger } = opts;
+  return {
+    runId: rc.runId,
+    settings,
+    ledger,
+    budget: new RunBudget(settings),
+    runner: actionRunner(arm, settings, rc.now, log),
+    log,
+    now: rc.now,
+    verify: (action, item) =>
+      verifyBackup(verifyTarget(action, item), { arm, timeoutMs: settings.verifyTimeoutMs, pollIntervalMs: opts.verifyPollIntervalMs, wait: opts.verifyWait, log: log.child({ vmId: item.vmId, jobId: item.jobId }) }),
+    onWrite: async (action, it) => {
+      rc.progress(`${action.kind} applied on ${it.vmId}`);
+      await opts.onWrite?.(action, it);
+    },
+    onChange: (item) =>
+      ledger.recordDecision(rc.runId, item).catch((err: unknown) => log.error('ledger: could not record decision', { vmId: item.vmId, jobId: item.jobId, err })),
+  };
 }
 
 function buildReport(runId: string, mode: RunMode, startedAt: Date, finishedAt: Date, items: PlanItem[], notes: RunNote[]): RunReport {
@@ -353,59 +378,6 @@ function itemOf(c: Candidate, classification: ReturnType<typeof classify>): Plan
     actions: [],
     findings: [],
   };
-}
-
-/** Follows a Backup Now left pending by an earlier run and records how it ended. */
-async function verifyPending(
-  vmId: string,
-  failedJobId: string,
-  pending: { runId: string; jobId: string },
-  ctx: { runId: string; ledger: Ledger; arm: ArmContext; log: Logger; now: () => Date; settings: Settings; opts: RunOptions },
-): Promise<PlanItem | undefined> {
-  const log = ctx.log.child({ vmId, jobId: pending.jobId });
-  let verification: Verification;
-  try {
-    verification = await verifyBackup(
-      { jobId: pending.jobId },
-      { arm: ctx.arm, timeoutMs: 0, pollIntervalMs: ctx.opts.verifyPollIntervalMs, wait: ctx.opts.verifyWait, log },
-    );
-  } catch (err) {
-    log.warn('could not verify a pending backup', { err });
-    return undefined;
-  }
-  if (verification.outcome !== 'pending') {
-    await ctx.ledger.recordAttempt(vmId, { runId: pending.runId, jobId: pending.jobId, at: ctx.now(), outcome: verification.outcome, ...(failedJobId !== pending.jobId ? { failedJobId } : {}) });
-  }
-  let vaultId: string | undefined;
-  try {
-    vaultId = parseVaultId(pending.jobId.split('/backupJobs/')[0]).id;
-  } catch {
-    vaultId = undefined;
-  }
-  const item: PlanItem = {
-    vmId,
-    jobId: failedJobId,
-    vaultId,
-    failure: { code: verification.failureCode ?? 'Unclassified', signals: [] },
-    actions: [],
-    findings: [
-      {
-        kind: 'verification',
-        message:
-          verification.outcome === 'resolved'
-            ? `The backup triggered by run ${pending.runId} completed: the failure is resolved.`
-            : verification.outcome === 'escalated' && verification.failureCode === JOB_NOT_FOUND
-              ? `The backup job triggered by run ${pending.runId} no longer exists (ARM answered 404 for it), so whether the backup ran cannot be verified; later runs stop following it and a human must look.`
-              : verification.outcome === 'escalated'
-              ? `The backup triggered by run ${pending.runId} failed again (${verification.failureCode}); a human must look.`
-              : `The backup triggered by run ${pending.runId} is still running; a later run verifies it.`,
-        evidence: { backupJobId: pending.jobId, status: verification.status, earlierRunId: pending.runId },
-      },
-    ],
-    verification,
-  };
-  await ctx.ledger.recordDecision(ctx.runId, item).catch(() => undefined);
-  return item;
 }
 
 /** For the timer's fan-out: the VMs with a failed job in scope, one entry per VM. */

@@ -8,8 +8,11 @@ export type {
   LedgerOptions,
   LedgerTable,
   PendingVerification,
+  RunningRun,
   RunStart,
+  RunStatus,
   StoredRun,
+  WritePhase,
   WriteRecord,
 } from './ledger/types';
 export { createLedger } from './ledger/table-ledger';

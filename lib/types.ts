@@ -89,7 +89,8 @@ export interface Finding {
   nextStep?: string;
 }
 
-export type VerificationOutcome = 'resolved' | 'escalated' | 'pending';
+/** `expired`: the backup did not end (or could not be read) within the verification window. */
+export type VerificationOutcome = 'resolved' | 'escalated' | 'pending' | 'expired';
 
 export interface Verification {
   outcome: VerificationOutcome;

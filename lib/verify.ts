@@ -61,47 +61,47 @@ export function failureCodeOf(properties: unknown): string {
   return classify(job).code;
 }
 
-export async function verifyBackup(target: VerifyTarget, opts: VerifyOptions): Promise<Verification> {
+type BackupClient = ReturnType<ArmContext['backup']>;
+/** One bounded pause between polls; false once the wait is used up. */
+type Pause = () => Promise<boolean>;
+
+function boundedPause(opts: VerifyOptions): Pause {
   const wait = opts.wait ?? realWait;
   const interval = Math.max(1, opts.pollIntervalMs ?? 30_000);
-  const vault = resolveVault(target);
-  const client = opts.arm.backup(vault.subscriptionId);
   const started = Date.now();
   let waited = 0;
   // Simulated waits and wall time both count, so the bound holds with either kind of clock.
   const timeLeft = (): number => opts.timeoutMs - Math.max(waited, Date.now() - started);
-  const pause = async (): Promise<boolean> => {
+  return async () => {
     const step = Math.min(interval, timeLeft());
     if (step <= 0) return false;
     await wait(step);
     waited += step;
     return true;
   };
+}
 
-  let name = target.jobId ? jobName(target.jobId) : undefined;
-  if (!name) {
-    if (!target.protectedItemId || !target.operationId) {
-      throw new Error('verify: need a job id, or a protected item id and an operation id');
-    }
-    const item = parseProtectedItemId(target.protectedItemId);
-    // The operation names its job once the service has accepted the backup.
-    for (;;) {
-      const op = await client.protectedItemOperationStatuses.get(
-        vault.name, vault.resourceGroup, 'Azure', item.containerName, item.itemName, target.operationId,
-      );
-      const status = (op.status ?? '').toLowerCase();
-      const props = op.properties as { jobId?: string } | undefined;
-      if (props?.jobId) {
-        name = jobName(props.jobId);
-        break;
-      }
-      if (status === 'failed' || status === 'canceled' || status === 'cancelled') {
-        return { outcome: 'escalated', status: op.status, failureCode: op.error?.code ?? 'OperationFailed' };
-      }
-      if (!(await pause())) return { outcome: 'pending', status: op.status };
-    }
+/** Follows the Backup Now operation until it names its job: the job name, or how it ended without one. */
+async function jobOfOperation(client: BackupClient, vault: VaultRef, target: VerifyTarget, pause: Pause): Promise<string | Verification> {
+  if (!target.protectedItemId || !target.operationId) {
+    throw new Error('verify: need a job id, or a protected item id and an operation id');
   }
+  const item = parseProtectedItemId(target.protectedItemId);
+  // The operation names its job once the service has accepted the backup.
+  for (;;) {
+    const op = await client.protectedItemOperationStatuses.get(vault.name, vault.resourceGroup, 'Azure', item.containerName, item.itemName, target.operationId);
+    const status = (op.status ?? '').toLowerCase();
+    const props = op.properties as { jobId?: string } | undefined;
+    if (props?.jobId) return jobName(props.jobId);
+    if (status === 'failed' || status === 'canceled' || status === 'cancelled') {
+      return { outcome: 'escalated', status: op.status, failureCode: op.error?.code ?? 'OperationFailed' };
+    }
+    if (!(await pause())) return { outcome: 'pending', status: op.status };
+  }
+}
 
+/** Follows the job to its end within the wait. */
+async function followJob(client: BackupClient, vault: VaultRef, name: string, pause: Pause, log?: Logger): Promise<Verification> {
   const jobId = `${vault.id}/backupJobs/${name}`;
   for (;;) {
     let job: Awaited<ReturnType<typeof client.jobDetails.get>>;
@@ -111,24 +111,32 @@ export async function verifyBackup(target: VerifyTarget, opts: VerifyOptions): P
       // The job (or its vault) no longer exists: it can never be seen to end, so following it again
       // would fail the same way on every later run. Hand it to a human instead.
       if (!isNotFound(e)) throw e;
-      const code = (e as { code?: unknown }).code;
-      opts.log?.warn('verification: backup job no longer exists', { backupJobId: jobId, code });
+      log?.warn('verification: backup job no longer exists', { backupJobId: jobId, code: (e as { code?: unknown }).code });
       return { outcome: 'escalated', jobId, status: 'NotFound', failureCode: JOB_NOT_FOUND };
     }
     const status = job.properties?.status ?? 'Unknown';
     const s = status.toLowerCase();
     if (SUCCEEDED.has(s)) {
-      opts.log?.info('verification: backup job completed', { backupJobId: jobId, status });
+      log?.info('verification: backup job completed', { backupJobId: jobId, status });
       return { outcome: 'resolved', jobId, status };
     }
     if (FAILED.has(s)) {
       const failureCode = failureCodeOf(job.properties);
-      opts.log?.warn('verification: backup job failed', { backupJobId: jobId, status, failureCode });
+      log?.warn('verification: backup job failed', { backupJobId: jobId, status, failureCode });
       return { outcome: 'escalated', jobId, status, failureCode };
     }
     if (!(await pause())) {
-      opts.log?.info('verification: backup job still running at the deadline', { backupJobId: jobId, status });
+      log?.info('verification: backup job still running at the deadline', { backupJobId: jobId, status });
       return { outcome: 'pending', jobId, status };
     }
   }
+}
+
+export async function verifyBackup(target: VerifyTarget, opts: VerifyOptions): Promise<Verification> {
+  const vault = resolveVault(target);
+  const client = opts.arm.backup(vault.subscriptionId);
+  const pause = boundedPause(opts);
+  const name = target.jobId ? jobName(target.jobId) : await jobOfOperation(client, vault, target, pause);
+  if (typeof name !== 'string') return name;
+  return followJob(client, vault, name, pause, opts.log);
 }

@@ -430,3 +430,49 @@ describe('storageFromEnv', () => {
     expect(() => storageFromEnv({ AzureWebJobsStorage__accountName: 'Bad_Name' })).toThrow(/AzureWebJobsStorage__accountName/);
   });
 });
+
+describe('write-ahead rows, heartbeat and abandoned runs', () => {
+  const action: PlannedAction = { kind: 'trigger-backup', target: `${JOB}/pi`, method: 'POST', reason: 'r', evidence: {} };
+
+  test('an intent is recorded before the write and its outcome lands on the same row; an unanswered intent stays visible', async () => {
+    const l = await ledger();
+    const requestedAt = new Date('2026-11-20T06:00:00.000Z');
+    const key = await l.recordIntent('run-wa', VM, action, requestedAt);
+    expect((await l.writes('run-wa')).map((w) => [w.phase, w.action.status, w.requestedAt])).toEqual([['intent', undefined, requestedAt]]);
+    await l.recordOutcome('run-wa', key, VM, { ...action, status: 'applied', result: { jobId: 'j1' } });
+    await l.recordIntent('run-wa', VM, { ...action, target: `${JOB}/pi2` }, requestedAt);
+    await l.recordWrite('run-wa', VM, { ...action, target: `${JOB}/pi3`, status: 'skipped', detail: 'the earlier step failed' });
+    const ws = await l.writes('run-wa');
+    expect(ws.map((w) => [w.action.target, w.phase, w.action.status])).toEqual([
+      [`${JOB}/pi`, 'answered', 'applied'],
+      [`${JOB}/pi2`, 'intent', undefined],
+      [`${JOB}/pi3`, 'not-sent', 'skipped'],
+    ]);
+    expect(ws[0].action.result).toEqual({ jobId: 'j1' });
+  });
+
+  test('a running run is listed with its host, process and heartbeat; abandoning is conditional and frees its leases', async () => {
+    const l = await ledger();
+    await l.startRun({ runId: 'r-dead', mode: 'apply', trigger: 'cli', scope: {}, startedAt: new Date(), host: 'h1', pid: 42 });
+    await l.heartbeat('r-dead');
+    const [listed] = await l.runningRuns();
+    expect(listed).toMatchObject({ runId: 'r-dead', host: 'h1', pid: 42, heartbeatAt: expect.any(Date) });
+    const lease = await l.acquireLease(VM, 'r-dead', 60_000);
+    expect(lease).toBeDefined();
+    expect(await l.markAbandoned('r-dead', 'r-next', report('r-dead'))).toBe(true);
+    expect(await l.markAbandoned('r-dead', 'r-other', report('r-dead'))).toBe(false);
+    expect(await l.releaseLeasesOf('r-dead')).toBe(1);
+    expect(await l.acquireLease(VM, 'r-next', 60_000)).toBeDefined();
+    const run = await l.getRun('r-dead');
+    expect(run).toMatchObject({ status: 'abandoned', abandonedBy: 'r-next', abandonedAt: expect.any(Date), lastHeartbeatAt: expect.any(Date), report: report('r-dead') });
+    expect(await l.runningRuns()).toEqual([]);
+  });
+
+  test('a finished run is never marked abandoned', async () => {
+    const l = await ledger();
+    await l.startRun({ runId: 'r-done', mode: 'plan', trigger: 'cli', scope: {}, startedAt: new Date() });
+    await l.finishRun('r-done', report('r-done'));
+    expect(await l.markAbandoned('r-done', 'r-next', report('r-done'))).toBe(false);
+    expect((await l.getRun('r-done'))?.status).toBe('finished');
+  });
+});

@@ -2,7 +2,9 @@
 // backup of the item runs. Follows the operation until it names the backup job.
 import type { ArmContext } from '../arm/clients';
 import { orMissing } from '../arm/errors';
-import { parseProtectedItemId, sameId } from '../arm/ids';
+import { parseProtectedItemId, sameId, vmOfContainerName, type ProtectedItemRef } from '../arm/ids';
+import { isAmbiguousWrite } from '../arm/send-once';
+import { jobListFilter } from '../discover/jobs';
 import { runningBackupOf } from '../rules/running-backup';
 import type { PlannedAction } from '../types';
 import { freshOptOut } from './fresh';
@@ -94,18 +96,11 @@ export const triggerBackup: ActionModule<'trigger-backup'> = {
     const ref = parseProtectedItemId(action.target);
     const backup = arm.backup(ref.vault.subscriptionId);
     const expiry = expiryOf(action, ctx);
-    let asyncUrl: string | undefined;
-    let locationUrl: string | undefined;
-    await backup.backups.trigger(
-      ref.vault.name, ref.vault.resourceGroup, FABRIC, ref.containerName, ref.itemName,
-      { properties: { objectType: 'IaasVMBackupRequest', recoveryPointExpiryTimeInUTC: expiry } },
-      {
-        onResponse: (raw) => {
-          asyncUrl = raw.headers.get('azure-asyncoperation') ?? asyncUrl;
-          locationUrl = raw.headers.get('location') ?? locationUrl;
-        },
-      },
-    );
+    const sent = await triggerOnce(arm, ref, expiry, ctx.now);
+    if ('jobId' in sent) {
+      return { protectedItemId: ref.id, vaultId: ref.vault.id, recoveryPointExpiryTimeInUTC: expiry.toISOString(), status: 'Succeeded', jobId: sent.jobId, detail: sent.detail };
+    }
+    const { asyncUrl, locationUrl } = sent;
     const operationId = operationIdFrom(asyncUrl) ?? operationIdFrom(locationUrl);
     const base = { protectedItemId: ref.id, vaultId: ref.vault.id, recoveryPointExpiryTimeInUTC: expiry.toISOString(), operationId };
     if (!operationId) return { ...base, status: 'accepted', detail: 'the service returned no operation to follow' };
@@ -128,3 +123,59 @@ export const triggerBackup: ActionModule<'trigger-backup'> = {
     }
   },
 };
+
+/** Backup Now's POST, sent once: the SDK never retries it (lib/arm/send-once). */
+async function sendTrigger(arm: ArmContext, ref: ProtectedItemRef, expiry: Date): Promise<{ asyncUrl?: string; locationUrl?: string }> {
+  const urls: { asyncUrl?: string; locationUrl?: string } = {};
+  await arm.backup(ref.vault.subscriptionId).backups.trigger(
+    ref.vault.name, ref.vault.resourceGroup, FABRIC, ref.containerName, ref.itemName,
+    { properties: { objectType: 'IaasVMBackupRequest', recoveryPointExpiryTimeInUTC: expiry } },
+    {
+      onResponse: (raw) => {
+        urls.asyncUrl = raw.headers.get('azure-asyncoperation') ?? urls.asyncUrl;
+        urls.locationUrl = raw.headers.get('location') ?? urls.locationUrl;
+      },
+    },
+  );
+  return urls;
+}
+
+/**
+ * After an ambiguous answer (connection reset, timeout, 5xx after sending) the backup may exist:
+ * its job is looked for first, and the POST is sent again only when there is none. A second
+ * ambiguous answer is an error: the next run's precondition read sees a backup that did start.
+ */
+async function triggerOnce(arm: ArmContext, ref: ProtectedItemRef, expiry: Date, requestedAt: Date): Promise<{ asyncUrl?: string; locationUrl?: string } | { jobId: string; detail: string }> {
+  try {
+    return await sendTrigger(arm, ref, expiry);
+  } catch (e) {
+    if (!isAmbiguousWrite(e)) throw e;
+    const jobId = await findTriggeredJob(arm, ref, requestedAt);
+    if (jobId) return { jobId, detail: `the answer to Backup Now was lost (${e.message}); the backup job it created was found` };
+    return sendTrigger(arm, ref, expiry);
+  }
+}
+
+/**
+ * Clock skew allowed between this host and the service when matching a job to a request. A job of
+ * the item started this shortly before the request and not running at the precondition re-read
+ * would have to be a backup shorter than a minute, which VM backups never are.
+ */
+const SKEW_MS = 60_000;
+
+/** The Backup job of this item that started at or after `requestedAt` (less the skew), if any (its full id). */
+export async function findTriggeredJob(arm: ArmContext, ref: ProtectedItemRef, requestedAt: Date): Promise<string | undefined> {
+  const from = new Date(Math.floor((requestedAt.getTime() - SKEW_MS) / 1000) * 1000);
+  const to = new Date(Math.max(Date.now(), requestedAt.getTime()) + 3_600_000);
+  const vm = ref.vm;
+  const pages = arm.backup(ref.vault.subscriptionId).backupJobs.list(ref.vault.name, ref.vault.resourceGroup, { filter: jobListFilter(from, to) });
+  for await (const j of pages) {
+    const p = (j.properties ?? {}) as { containerName?: string; startTime?: Date | string; operation?: string };
+    const of = p.containerName ? vmOfContainerName(p.containerName) : undefined;
+    const started = p.startTime ? new Date(p.startTime).getTime() : Number.NaN;
+    if (!of || of.name.toLowerCase() !== vm.name.toLowerCase() || of.resourceGroup.toLowerCase() !== vm.resourceGroup.toLowerCase()) continue;
+    if ((p.operation ?? 'Backup').toLowerCase() !== 'backup' || !(started >= from.getTime())) continue;
+    return j.id ?? `${ref.vault.id}/backupJobs/${j.name}`;
+  }
+  return undefined;
+}

@@ -9,6 +9,7 @@ import { ManagementLockClient } from '@azure/arm-locks';
 import { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { createPacer, type Pacer } from './pacing';
+import { sendOncePolicy } from './send-once';
 
 export const DEFAULT_ARM_ENDPOINT = 'https://management.azure.com';
 
@@ -65,7 +66,8 @@ export function createArmContext(opts: CreateArmContextOptions): ArmContext {
     endpoint,
     retryOptions,
     tlsOptions: opts.ca ? { ca: opts.ca } : undefined,
-    additionalPolicies: [{ policy: pacer.policy, position: 'perRetry' as const }],
+    // Send-once first (outer): it sees a POST's final answer after the pacer's 429 retries.
+    additionalPolicies: [{ policy: sendOncePolicy(), position: 'perRetry' as const }, { policy: pacer.policy, position: 'perRetry' as const }],
     userAgentOptions: { userAgentPrefix: 'backup-remediator' },
   };
   const modular = { ...common, credentials: { scopes: [scope] } };

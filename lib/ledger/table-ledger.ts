@@ -18,10 +18,13 @@ import type {
   ObservedCode,
   ObservedCodeRecord,
   PendingVerification,
+  RunningRun,
   RunStart,
   StoredRun,
+  WritePhase,
   WriteRecord,
 } from './types';
+import { hostIdentity } from './host';
 
 const TABLE_SUFFIX: Record<LedgerTable, string> = {
   runs: 'Runs',
@@ -49,6 +52,8 @@ type Row = TableEntityResult<Record<string, unknown>>;
 const PENDING = 'pending';
 /** Control-table partition indexing the VMs whose latest attempt is pending. */
 const PENDING_PARTITION = 'pendingVerification';
+/** Control-table partition indexing the runs marked running, so finding dead runs reads no history. */
+const RUNNING_PARTITION = 'runningRun';
 
 /** Inline payload, or a note saying why it was left out: an oversized value must not lose the row. */
 function payloadOrNote(name: string, value: unknown): Record<string, unknown> {
@@ -166,9 +171,18 @@ class TableLedger implements Ledger {
         mode: run.mode,
         trigger: run.trigger,
         startedAt: run.startedAt,
+        // Wall time, host and process: how a later run tells a dead run from a slow one.
+        heartbeatAt: new Date(),
+        host: run.host ?? hostIdentity(),
+        pid: run.pid ?? process.pid,
         ...inlineProperties('scope', run.scope ?? null),
       }),
     );
+    if (res.ok) {
+      await this.call('index running run', 'control', RUNNING_PARTITION, pk, () =>
+        this.clients.control.upsertEntity({ partitionKey: RUNNING_PARTITION, rowKey: pk, runId }, 'Replace'),
+      );
+    }
     if (!res.ok) {
       throw new LedgerStorageError(
         `ledger start run failed on table ${this.tables.runs}: run ${runId} already exists`,
@@ -182,14 +196,26 @@ class TableLedger implements Ledger {
 
   async finishRun(runId: string, report: RunReport): Promise<void> {
     requireString('runId', runId);
+    const header = await this.reportHeader(runId, report);
+    // Merge keeps mode/trigger/scope/startedAt from startRun; creates the header if startRun never ran.
+    await this.call('finish run', 'runs', header.partitionKey, RUN_HEADER_ROW, () =>
+      this.clients.runs.upsertEntity({ ...header, status: 'finished', finishedAt: asDate(report.finishedAt) ?? this.now() }, 'Merge'),
+    );
+    await this.unindexRunning(header.partitionKey);
+  }
+
+  private async unindexRunning(pk: string): Promise<void> {
+    await this.attempt('unindex running run', 'control', RUNNING_PARTITION, pk, [404], () => this.clients.control.deleteEntity(RUNNING_PARTITION, pk));
+  }
+
+  /** The run header's report properties; a report too large to inline is stored in rows first. */
+  private async reportHeader(runId: string, report: RunReport): Promise<Record<string, unknown> & { partitionKey: string; rowKey: string }> {
     const pk = opaqueKey(runId);
     const packed = packJson(report);
-    const header: Record<string, unknown> = {
+    const header: Record<string, unknown> & { partitionKey: string; rowKey: string } = {
       partitionKey: pk,
       rowKey: RUN_HEADER_ROW,
       runId,
-      status: 'finished',
-      finishedAt: asDate(report.finishedAt) ?? this.now(),
       report_n: packed.pieces.length,
       report_sha: packed.sha256,
       report_size: packed.size,
@@ -197,25 +223,74 @@ class TableLedger implements Ledger {
     if (packed.pieces.length <= MAX_INLINE_REPORT_PIECES) {
       header.report_store = 'inline';
       packed.pieces.forEach((p, i) => (header[`report_${i}`] = p));
-    } else {
-      header.report_store = 'rows';
-      // Pieces first, header last: a reader sees either no report or a complete one.
-      const limit = pLimit(8);
-      await Promise.all(
-        packed.pieces.map((piece, i) =>
-          limit(() => {
-            const rk = `${REPORT_ROW_PREFIX}${String(i).padStart(6, '0')}`;
-            return this.call('store report piece', 'runs', pk, rk, () =>
-              this.clients.runs.upsertEntity({ partitionKey: pk, rowKey: rk, runId, data: piece }, 'Replace'),
-            );
-          }),
-        ),
+      return header;
+    }
+    header.report_store = 'rows';
+    // Pieces first, header last: a reader sees either no report or a complete one.
+    const limit = pLimit(8);
+    await Promise.all(
+      packed.pieces.map((piece, i) =>
+        limit(() => {
+          const rk = `${REPORT_ROW_PREFIX}${String(i).padStart(6, '0')}`;
+          return this.call('store report piece', 'runs', pk, rk, () =>
+            this.clients.runs.upsertEntity({ partitionKey: pk, rowKey: rk, runId, data: piece }, 'Replace'),
+          );
+        }),
+      ),
+    );
+    return header;
+  }
+
+  async heartbeat(runId: string): Promise<void> {
+    const pk = opaqueKey(requireString('runId', runId));
+    await this.attempt('heartbeat', 'runs', pk, RUN_HEADER_ROW, [404], () =>
+      this.clients.runs.updateEntity({ partitionKey: pk, rowKey: RUN_HEADER_ROW, heartbeatAt: new Date() }, 'Merge'),
+    );
+  }
+
+  async runningRuns(): Promise<RunningRun[]> {
+    const index = await this.list('control', odata`PartitionKey eq ${RUNNING_PARTITION}`);
+    const headers = await Promise.all(
+      index.map(async (i) => {
+        const got = await this.attempt('read run', 'runs', i.rowKey ?? '', RUN_HEADER_ROW, [404], () => this.clients.runs.getEntity<Record<string, unknown>>(i.rowKey ?? '', RUN_HEADER_ROW));
+        if (got.ok && got.value.status === 'running') return got.value;
+        await this.unindexRunning(i.rowKey ?? ''); // finished or closed: the index row is stale
+        return undefined;
+      }),
+    );
+    const rows = headers.filter((h): h is Row => h !== undefined);
+    return rows.map((r) => ({
+      runId: String(r.runId ?? ''),
+      startedAt: asDate(r.startedAt),
+      heartbeatAt: asDate(r.heartbeatAt),
+      host: typeof r.host === 'string' ? r.host : undefined,
+      pid: typeof r.pid === 'number' ? r.pid : undefined,
+    }));
+  }
+
+  async markAbandoned(runId: string, by: string, report: RunReport): Promise<boolean> {
+    const pk = opaqueKey(requireString('runId', runId));
+    const current = await this.attempt('read run', 'runs', pk, RUN_HEADER_ROW, [404], () =>
+      this.clients.runs.getEntity<Record<string, unknown>>(pk, RUN_HEADER_ROW),
+    );
+    if (!current.ok || current.value.status !== 'running') return false;
+    const header = await this.reportHeader(runId, report);
+    // If-Match: a run that finished (or was closed by another run) since the read is left as it is.
+    const done = await this.attempt('abandon run', 'runs', pk, RUN_HEADER_ROW, [404, 412], () =>
+      this.clients.runs.updateEntity({ ...header, status: 'abandoned', abandonedAt: this.now(), abandonedBy: by }, 'Merge', { etag: current.value.etag }),
+    );
+    if (done.ok) await this.unindexRunning(pk);
+    return done.ok;
+  }
+
+  async releaseLeasesOf(owner: string): Promise<number> {
+    const rows = await this.list('leases', odata`owner eq ${requireString('owner', owner)}`);
+    for (const r of rows) {
+      await this.attempt('release lease', 'leases', r.partitionKey ?? '', 'lease', [404, 412], () =>
+        this.clients.leases.deleteEntity(r.partitionKey ?? '', r.rowKey ?? 'lease', { etag: r.etag }),
       );
     }
-    // Merge keeps mode/trigger/scope/startedAt from startRun; creates the header if startRun never ran.
-    await this.call('finish run', 'runs', pk, RUN_HEADER_ROW, () =>
-      this.clients.runs.upsertEntity(header as { partitionKey: string; rowKey: string }, 'Merge'),
-    );
+    return rows.length;
   }
 
   async getRun(runId: string): Promise<StoredRun | undefined> {
@@ -224,10 +299,7 @@ class TableLedger implements Ledger {
     const rows = await this.list('runs', odata`PartitionKey eq ${pk}`);
     const header = rows.find((r) => r.rowKey === RUN_HEADER_ROW);
     if (!header) return undefined;
-    const run: StoredRun = {
-      runId: String(header.runId ?? runId),
-      status: header.status === 'finished' ? 'finished' : 'running',
-    };
+    const run: StoredRun = { runId: String(header.runId ?? runId), status: runStatus(header.status) };
     if (typeof header.mode === 'string') run.mode = header.mode as RunMode;
     if (typeof header.trigger === 'string') run.trigger = header.trigger;
     const startedAt = asDate(header.startedAt);
@@ -235,32 +307,42 @@ class TableLedger implements Ledger {
     const finishedAt = asDate(header.finishedAt);
     if (finishedAt && run.status === 'finished') run.finishedAt = finishedAt;
     if (typeof header.scope_n === 'number') run.scope = readInline(header, 'scope');
-    if (run.status === 'finished' && typeof header.report_n === 'number') {
-      const n = header.report_n;
-      const pieces: Uint8Array[] = [];
-      for (let i = 0; i < n; i++) {
-        const piece =
-          header.report_store === 'inline'
-            ? header[`report_${i}`]
-            : rows.find((r) => r.rowKey === `${REPORT_ROW_PREFIX}${String(i).padStart(6, '0')}`)?.data;
-        if (!(piece instanceof Uint8Array)) {
-          throw new LedgerStorageError(
-            `ledger read run failed on table ${this.tables.runs}: report of run ${runId} is missing piece ${i} of ${n}`,
-            this.tables.runs,
-            pk,
-            `${REPORT_ROW_PREFIX}${i}`,
-            undefined,
-          );
-        }
-        pieces.push(piece);
-      }
-      run.report = unpackJson<RunReport>(pieces, header.report_sha as string | undefined);
+    if (run.status === 'abandoned') {
+      run.abandonedAt = asDate(header.abandonedAt);
+      run.abandonedBy = typeof header.abandonedBy === 'string' ? header.abandonedBy : undefined;
+      run.lastHeartbeatAt = asDate(header.heartbeatAt);
+    }
+    if (run.status !== 'running' && typeof header.report_n === 'number') {
+      run.report = this.readReport(runId, header, rows);
       // finishRun without startRun (e.g. a crashed starter): the report still knows these.
       run.mode ??= run.report.mode;
       run.startedAt ??= asDate(run.report.startedAt);
       if (!run.startedAt) delete run.startedAt;
     }
     return run;
+  }
+
+  /** The stored report of a run: pieces inline in the header or in numbered rows, checksum-verified. */
+  private readReport(runId: string, header: Row, rows: Row[]): RunReport {
+    const n = header.report_n as number;
+    const pieces: Uint8Array[] = [];
+    for (let i = 0; i < n; i++) {
+      const piece =
+        header.report_store === 'inline'
+          ? header[`report_${i}`]
+          : rows.find((r) => r.rowKey === `${REPORT_ROW_PREFIX}${String(i).padStart(6, '0')}`)?.data;
+      if (!(piece instanceof Uint8Array)) {
+        throw new LedgerStorageError(
+          `ledger read run failed on table ${this.tables.runs}: report of run ${runId} is missing piece ${i} of ${n}`,
+          this.tables.runs,
+          opaqueKey(runId),
+          `${REPORT_ROW_PREFIX}${i}`,
+          undefined,
+        );
+      }
+      pieces.push(piece);
+    }
+    return unpackJson<RunReport>(pieces, header.report_sha as string | undefined);
   }
 
   // ---- decisions and writes -------------------------------------------------------------------
@@ -297,6 +379,27 @@ class TableLedger implements Ledger {
   }
 
   async recordWrite(runId: string, vmId: string, action: PlannedAction): Promise<void> {
+    // Writes that were sent are recorded ahead (recordIntent / recordOutcome); this row is one that was not.
+    await this.createWriteRow(runId, vmId, action, { phase: 'not-sent' });
+  }
+
+  async recordIntent(runId: string, vmId: string, action: PlannedAction, requestedAt: Date): Promise<string> {
+    requireDate('requestedAt', requestedAt);
+    return this.createWriteRow(runId, vmId, { ...action, status: undefined }, { phase: 'intent', requestedAt, status: 'sending' });
+  }
+
+  async recordOutcome(runId: string, key: string, vmId: string, action: PlannedAction): Promise<void> {
+    const pk = opaqueKey(requireString('runId', runId));
+    const rk = requireString('key', key);
+    await this.call('record write outcome', 'writes', pk, rk, () =>
+      this.clients.writes.upsertEntity(
+        { partitionKey: pk, rowKey: rk, runId, vmId, phase: 'answered', status: action.status ?? 'proposed', detail: action.detail ?? '', answeredAt: this.now(), ...payloadOrNote('action', action) },
+        'Merge',
+      ),
+    );
+  }
+
+  private async createWriteRow(runId: string, vmId: string, action: PlannedAction, extra: { phase: WritePhase; requestedAt?: Date; status?: string }): Promise<string> {
     requireString('runId', runId);
     requireString('vmId', vmId);
     const pk = opaqueKey(runId);
@@ -311,12 +414,15 @@ class TableLedger implements Ledger {
         kind: action.kind,
         target: action.target,
         method: action.method,
-        status: action.status ?? 'proposed',
+        status: extra.status ?? action.status ?? 'proposed',
         detail: action.detail ?? '',
         at,
+        phase: extra.phase,
+        ...(extra.requestedAt ? { requestedAt: extra.requestedAt } : {}),
         ...payloadOrNote('action', action),
       }),
     );
+    return rk;
   }
 
   async writes(runId: string): Promise<WriteRecord[]> {
@@ -327,6 +433,8 @@ class TableLedger implements Ledger {
         runId: String(r.runId),
         vmId: String(r.vmId),
         at: asDate(r.at)!,
+        phase: (typeof r.phase === 'string' ? r.phase : 'answered') as WritePhase,
+        ...(asDate(r.requestedAt) ? { requestedAt: asDate(r.requestedAt) } : {}),
         // The summary columns stand in when the full action was too large to keep.
         action: readInline<PlannedAction>(r, 'action') ?? {
           kind: r.kind as PlannedAction['kind'],
@@ -356,6 +464,8 @@ class TableLedger implements Ledger {
         runId: a.runId,
         jobId: a.jobId ?? '',
         ...(a.failedJobId ? { failedJobId: a.failedJobId } : {}),
+        ...(a.code ? { code: a.code } : {}),
+        ...(a.detail ? { detail: a.detail.slice(0, 4096) } : {}),
         at: a.at,
         outcome: a.outcome,
       }),
@@ -413,6 +523,8 @@ class TableLedger implements Ledger {
           at: asDate(r.at)!,
           outcome: String(r.outcome ?? ''),
           ...(typeof r.failedJobId === 'string' && r.failedJobId ? { failedJobId: r.failedJobId } : {}),
+          ...(typeof r.code === 'string' && r.code ? { code: r.code } : {}),
+          ...(typeof r.detail === 'string' && r.detail ? { detail: r.detail } : {}),
         },
         rk: r.rowKey ?? '',
       }))
@@ -558,6 +670,10 @@ function byRowKey(a: Row, b: Row): number {
   const x = a.rowKey ?? '';
   const y = b.rowKey ?? '';
   return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function runStatus(v: unknown): StoredRun['status'] {
+  return v === 'finished' || v === 'abandoned' ? v : 'running';
 }
 
 /** Opens the ledger, creating its tables if absent. */

@@ -17,21 +17,41 @@ export interface LedgerOptions {
 
 export interface RunStart {
   runId: string;
+  /** Host and process of the run, so a run on the same host can tell it died (default: this process). */
+  host?: string;
+  pid?: number;
   mode: RunMode;
   trigger: string;
   scope: unknown;
   startedAt: Date;
 }
 
+/** `abandoned`: the run stopped heartbeating (killed, crashed) and a later run closed it. */
+export type RunStatus = 'running' | 'finished' | 'abandoned';
+
 export interface StoredRun {
   runId: string;
-  status: 'running' | 'finished';
+  status: RunStatus;
   report?: RunReport;
   mode?: RunMode;
   trigger?: string;
   scope?: unknown;
   startedAt?: Date;
   finishedAt?: Date;
+  /** Set on abandoned runs: when and by which run it was closed, and its last sign of life. */
+  abandonedAt?: Date;
+  abandonedBy?: string;
+  lastHeartbeatAt?: Date;
+}
+
+/** A run still marked `running`: what a later run needs to tell whether it is alive. */
+export interface RunningRun {
+  runId: string;
+  startedAt?: Date;
+  /** Wall time of the last heartbeat (or the start), never a simulated clock. */
+  heartbeatAt?: Date;
+  host?: string;
+  pid?: number;
 }
 
 export interface AttemptRecord {
@@ -41,6 +61,10 @@ export interface AttemptRecord {
   outcome: string;
   /** The failed backup job the attempt remediated, when `jobId` is the job the attempt triggered. */
   failedJobId?: string;
+  /** The failure code the attempt remediated (recorded with `started`). */
+  code?: string;
+  /** Why an attempt ended as it did (e.g. why a verification expired). */
+  detail?: string;
 }
 
 /** A Backup Now left running by a run: the latest attempt on its VM is still `pending`. */
@@ -86,11 +110,21 @@ export interface FailureRecord {
   payload?: unknown;
 }
 
+/**
+ * `intent`: recorded before the request was sent and never answered (the run died, or is still
+ * waiting); `answered`: the request's outcome is in `action.status`; `not-sent`: a planned write the
+ * run decided not to send (skipped, blocked), with why in `action.detail`.
+ */
+export type WritePhase = 'intent' | 'answered' | 'not-sent';
+
 export interface WriteRecord {
   runId: string;
   vmId: string;
   at: Date;
   action: PlannedAction;
+  phase: WritePhase;
+  /** When the request was about to be sent (write-ahead rows only). */
+  requestedAt?: Date;
 }
 
 export interface Ledger {
@@ -100,8 +134,23 @@ export interface Ledger {
   getRun(runId: string): Promise<StoredRun | undefined>;
   /** Per-job decision of a run (upserted: one row per run and job). */
   recordDecision(runId: string, item: PlanItem): Promise<void>;
-  /** Every write attempt with its outcome (append-only). */
+  /** A planned write that was not sent (skipped, blocked), with its status and why (append-only). */
   recordWrite(runId: string, vmId: string, action: PlannedAction): Promise<void>;
+  /** Write-ahead: recorded before the request is sent. Returns the row's key for `recordOutcome`. */
+  recordIntent(runId: string, vmId: string, action: PlannedAction, requestedAt: Date): Promise<string>;
+  /** The answer to a write recorded with `recordIntent` (same row, now with status and result). */
+  recordOutcome(runId: string, key: string, vmId: string, action: PlannedAction): Promise<void>;
+  /** Sign of life of a running run (wall time). */
+  heartbeat(runId: string): Promise<void>;
+  /** Runs still marked `running`. */
+  runningRuns(): Promise<RunningRun[]>;
+  /**
+   * Closes a run that stopped heartbeating, with the report rebuilt from its ledger rows. Conditional:
+   * false when the run finished (or was closed) meanwhile.
+   */
+  markAbandoned(runId: string, by: string, report: RunReport): Promise<boolean>;
+  /** Drops the VM leases an abandoned run still held; returns how many. */
+  releaseLeasesOf(owner: string): Promise<number>;
   /** Attempts on a VM with `at >= since`, oldest first. */
   attempts(vmId: string, since: Date): Promise<AttemptRecord[]>;
   recordAttempt(vmId: string, a: AttemptRecord): Promise<void>;
