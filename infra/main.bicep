@@ -62,8 +62,8 @@ param optInCodes string = ''
 
 param ledgerPrefix string = 'remediator'
 
-@description('ARM endpoint (sovereign clouds).')
-param armEndpoint string = 'https://management.azure.com'
+@description('ARM endpoint the engine calls; empty = the Resource Manager of the cloud this is deployed to.')
+param armEndpoint string = ''
 
 @description('Flex Consumption instance size.')
 @allowed([ 512, 2048, 4096 ])
@@ -88,6 +88,13 @@ var targets = empty(requestedTargets) ? [ subscription().subscriptionId ] : requ
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName, application: 'backup-remediator' }
 var deploymentContainerName = 'app-package-${take(resourceToken, 7)}'
+var identityName = 'id-remediator-${resourceToken}'
+var functionAppName = 'func-remediator-${resourceToken}'
+
+// Role definition names (GUIDs) are computed here, not read from the roles module's outputs, so
+// every resource name below is known when the deployment starts (what-if can predict them).
+var readerRoleDefinitionName = guid(tenant().tenantId, 'backup-remediator-reader', environmentName)
+var operatorRoleDefinitionName = guid(tenant().tenantId, 'backup-remediator-operator', environmentName)
 
 // Ledger tables (lib/ledger/table-ledger.ts names them <prefix><Suffix>); it creates missing ones too.
 var ledgerTableSuffixes = [ 'Runs', 'Decisions', 'Writes', 'Attempts', 'Leases', 'Control', 'Events', 'Failures' ]
@@ -114,7 +121,7 @@ var remediationSettings = {
   REMEDIATION_VERIFY_TIMEOUT: verifyTimeout
   REMEDIATION_OPT_IN_CODES: optInCodes
   REMEDIATION_LEDGER_PREFIX: ledgerPrefix
-  ARM_ENDPOINT: armEndpoint
+  ARM_ENDPOINT: empty(armEndpoint) ? environment().resourceManager : armEndpoint
 }
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -127,10 +134,17 @@ module identity 'modules/identity.bicep' = {
   name: 'identity'
   scope: rg
   params: {
-    name: 'id-remediator-${resourceToken}'
+    name: identityName
     location: location
     tags: tags
   }
+}
+
+// The same identity by name: its resource id is known at deployment start, so role assignment
+// names derived from it are too (its principal id is only known once it exists).
+resource appIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' existing = {
+  scope: rg
+  name: identityName
 }
 
 module storage 'modules/storage.bicep' = {
@@ -144,6 +158,7 @@ module storage 'modules/storage.bicep' = {
     queueName: queueName
     tableNames: [for s in ledgerTableSuffixes: '${ledgerPrefix}${s}']
     appPrincipalId: identity.outputs.principalId
+    appIdentityId: appIdentity.id
   }
 }
 
@@ -156,6 +171,7 @@ module monitoring 'modules/monitoring.bicep' = {
     location: location
     tags: tags
     appPrincipalId: identity.outputs.principalId
+    appIdentityId: appIdentity.id
   }
 }
 
@@ -164,7 +180,7 @@ module functionApp 'modules/function-app.bicep' = {
   scope: rg
   params: {
     planName: 'plan-remediator-${resourceToken}'
-    appName: 'func-remediator-${resourceToken}'
+    appName: functionAppName
     location: location
     tags: tags
     identityId: identity.outputs.id
@@ -189,6 +205,7 @@ module events 'modules/events.bicep' = {
     alertRuleName: 'apr-backup-failures-${resourceToken}'
     topicName: 'evgt-remediator-${resourceToken}'
     functionAppId: functionApp.outputs.id
+    functionAppName: functionAppName
     functionAppHostName: functionApp.outputs.defaultHostName
     targetSubscriptionIds: targets
     enableEventSubscription: enableEventSubscription
@@ -200,6 +217,8 @@ module roles 'modules/remediator-roles.bicep' = {
   name: 'remediator-roles'
   params: {
     environmentName: environmentName
+    readerRoleDefinitionName: readerRoleDefinitionName
+    operatorRoleDefinitionName: operatorRoleDefinitionName
     targetSubscriptionIds: targets
   }
 }
@@ -209,9 +228,11 @@ module roles 'modules/remediator-roles.bicep' = {
 module remediatorAccess 'modules/remediator-role-assignment.bicep' = [for subId in targets: {
   name: 'remediator-access-${uniqueString(subId, environmentName)}'
   scope: subscription(subId)
+  dependsOn: [ roles ]
   params: {
     principalId: identity.outputs.principalId
-    roleDefinitionName: mode == 'apply' ? roles.outputs.operatorRoleDefinitionName : roles.outputs.readerRoleDefinitionName
+    identityId: appIdentity.id
+    roleDefinitionName: mode == 'apply' ? operatorRoleDefinitionName : readerRoleDefinitionName
   }
 }]
 
