@@ -9,6 +9,8 @@ export interface TableTarget {
   tableEndpoint?: string;
   credential?: TokenCredential;
   maxRetries?: number;
+  /** A table client per table name instead of a storage account (the CLI's local ledger). */
+  tableClient?: (table: string) => TableClient;
 }
 
 export class LedgerStorageError extends Error {
@@ -56,6 +58,7 @@ export function createTableClient(target: TableTarget, table: string): TableClie
     allowInsecureConnection: url !== undefined && isHttp(url),
     retryOptions: { maxRetries: target.maxRetries ?? 4 },
   });
+  if (target.tableClient) return target.tableClient(table);
   if (target.connectionString) {
     return TableClient.fromConnectionString(target.connectionString, table, options(connectionStringEndpoint(target.connectionString)));
   }
