@@ -10,7 +10,7 @@ import { permissionFor, permissionKind } from '../lib/arm/permissions';
 import { DEFAULT_SETTINGS, loadSettings, SETTING_NAMES } from '../lib/config';
 import { createLedger } from '../lib/ledger';
 import { createLocalTables } from '../cli/local-tables';
-import { compiledTemplate, deploy, evaluate, isUnresolved, type DeployedResource, type Value } from './helpers/arm-template';
+import { compiledTemplate, deploy, deployedAppSettings, deployedQueues, isUnresolved, type DeployedResource, type Value } from './helpers/arm-template';
 
 const template = compiledTemplate();
 const describeCompiled = template ? describe : describe.skip;
@@ -162,8 +162,7 @@ describeCompiled('compiled ARM template (infra/main.bicep through Bicep)', () =>
     });
 
     it('holds the queue the code uses and its poison queue', () => {
-      const names = ofType('Microsoft.Storage/storageAccounts/queueServices/queues').map((r) => String(r.resource.name).split('/').pop());
-      expect(names.sort()).toEqual([DEFAULT_SETTINGS.queueName, `${DEFAULT_SETTINGS.queueName}-poison`]);
+      expect(deployedQueues(deployed)).toEqual([DEFAULT_SETTINGS.queueName, `${DEFAULT_SETTINGS.queueName}-poison`]);
     });
 
     it('pre-creates exactly the ledger tables the code opens', async () => {
@@ -191,9 +190,7 @@ describeCompiled('compiled ARM template (infra/main.bicep through Bicep)', () =>
       const raw = (site().raw.properties as { siteConfig: { copy: { name: string; count: string }[] } }).siteConfig.copy[0];
       expect(raw.name).toBe('appSettings');
       expect(raw.count).toBe("[length(items(union(variables('hostSettings'), parameters('remediationSettings'))))]");
-      const fa = deployed.deployments.find((d) => d.name.join('/') === 'function-app')!;
-      const host = evaluate(fa.scope.variables.hostSettings, fa.scope) as Record<string, Value>;
-      return { ...host, ...(fa.scope.parameters.remediationSettings as Record<string, Value>) };
+      return deployedAppSettings(deployed);
     };
 
     it('runs on Flex Consumption with Node 22, deploys from its blob container with the identity', () => {

@@ -261,3 +261,19 @@ export function deploy(template: Record<string, Json>, parameters: Record<string
   walk(template, scopeFor(template, parameters), []);
   return { resources, deployments };
 }
+
+/** The Function App's app settings as deployed (host settings + the REMEDIATION_* ones). */
+export function deployedAppSettings(d: { deployments: Deployment[] }): Record<string, Value> {
+  const fa = d.deployments.find((x) => x.name.join('/') === 'function-app');
+  if (!fa) throw new Error('no function-app deployment');
+  const host = evaluate(fa.scope.variables.hostSettings, fa.scope) as Record<string, Value>;
+  return { ...host, ...(fa.scope.parameters.remediationSettings as Record<string, Value>) };
+}
+
+/** Names of the storage queues the template creates. */
+export function deployedQueues(d: { resources: DeployedResource[] }): string[] {
+  return d.resources
+    .filter((r) => r.type === 'Microsoft.Storage/storageAccounts/queueServices/queues')
+    .map((r) => String(r.resource.name).split('/').pop()!)
+    .sort();
+}
