@@ -8,8 +8,8 @@ import { main } from '../cli/main';
 import type { CliIo } from '../cli/io';
 import type { Emulator } from '../emulator/index';
 import { sampleEstatePath } from '../emulator/sample';
-import { validateRunReport } from '../lib/report/schema';
-import { startAzurite } from '../lib/storage/azurite';
+import { validateRunReport } from './helpers/run-report-schema';
+import { startAzurite } from '../emulator/azurite';
 import type { RunReport } from '../lib/types';
 
 interface Outcome {
