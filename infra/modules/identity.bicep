@@ -14,3 +14,4 @@ output id string = identity.id
 output name string = identity.name
 output clientId string = identity.properties.clientId
 output principalId string = identity.properties.principalId
+var unusedForTest = 1
