@@ -14,4 +14,3 @@ output id string = identity.id
 output name string = identity.name
 output clientId string = identity.properties.clientId
 output principalId string = identity.properties.principalId
-var unusedForTest = 1
