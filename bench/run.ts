@@ -7,7 +7,7 @@ import { createArmContext } from '../lib/arm/clients';
 import { loadSettings, type Settings } from '../lib/config';
 import { runRemediation } from '../lib/engine';
 import { createLedger } from '../lib/ledger';
-import { startAzurite } from '../lib/storage/azurite';
+import { startAzurite } from '../emulator/azurite';
 import type { RunMode, RunReport } from '../lib/types';
 import { staticTokenCredential } from '../emulator/credential';
 import type { Emulator, RequestRecord } from '../emulator/index';

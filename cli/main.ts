@@ -144,7 +144,7 @@ export function runFromProcess(): void {
   process.once('SIGINT', () => {
     interrupted = true;
     process.stderr.write('\ninterrupted\n');
-    // Stop Azurite and the emulator (child process, sockets) rather than leave them behind.
+    // Stop the emulator (sockets) and close the ledger rather than leave them behind.
     void closeAll(cleanups).finally(() => process.exit(EXIT.interrupted));
   });
   main(process.argv.slice(2), processIo(), cleanups).then(

@@ -1,9 +1,10 @@
-// The ledger for a CLI run: the configured storage account when there is one, else a throwaway
-// in-memory Azurite that lives as long as the process.
+// The ledger for a CLI run: the configured storage account when there is one, else the same
+// ledger over an in-process table store (cli/local-tables.ts) that lives as long as the process.
+// Not Azurite: that is a devDependency, absent from a production install.
 
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { createLedger, storageFromEnv, type Ledger } from '../lib/ledger';
-import { startAzurite } from '../lib/storage/azurite';
+import { createLocalTables } from './local-tables';
 import { UsageError } from './exit-codes';
 
 export interface LedgerHandle {
@@ -28,16 +29,10 @@ export async function openLedger(env: Record<string, string | undefined>, opts: 
     const ledger = await createLedger({ tableEndpoint: config.tableEndpoint, credential, prefix: opts.prefix, now: opts.now });
     return { ledger, description: `ledger at ${config.tableEndpoint}`, close: async () => undefined };
   }
-  const azurite = await startAzurite({ silent: true });
-  try {
-    const ledger = await createLedger({ connectionString: azurite.connectionString, prefix: opts.prefix, now: opts.now });
-    return {
-      ledger,
-      description: 'ledger in a temporary in-memory Azurite (set AzureWebJobsStorage to keep history between runs)',
-      close: () => azurite.stop(),
-    };
-  } catch (e) {
-    await azurite.stop();
-    throw e;
-  }
+  const ledger = await createLedger({ tableClient: createLocalTables(), prefix: opts.prefix, now: opts.now });
+  return {
+    ledger,
+    description: 'ledger in memory for this run only (set AzureWebJobsStorage to keep history between runs)',
+    close: async () => undefined,
+  };
 }

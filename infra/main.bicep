@@ -62,8 +62,8 @@ param optInCodes string = ''
 
 param ledgerPrefix string = 'remediator'
 
-@description('ARM endpoint (sovereign clouds).')
-param armEndpoint string = 'https://management.azure.com'
+@description('ARM endpoint the engine calls; empty = the Resource Manager of the cloud this is deployed to.')
+param armEndpoint string = ''
 
 @description('Flex Consumption instance size.')
 @allowed([ 512, 2048, 4096 ])
@@ -91,6 +91,15 @@ var targets = empty(requestedTargets) ? [ subscription().subscriptionId ] : requ
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName, application: 'backup-remediator' }
 var deploymentContainerName = 'app-package-${take(resourceToken, 7)}'
+var identityName = 'id-remediator-${resourceToken}'
+var functionAppName = 'func-remediator-${resourceToken}'
+// Known at deployment start (not a module output), so What-If can predict the resources named from it.
+var storageAccountName = 'stremed${resourceToken}'
+
+// Role definition names (GUIDs) are computed here, not read from the roles module's outputs, so
+// every resource name below is known when the deployment starts (what-if can predict them).
+var readerRoleDefinitionName = guid(tenant().tenantId, 'backup-remediator-reader', environmentName)
+var operatorRoleDefinitionName = guid(tenant().tenantId, 'backup-remediator-operator', environmentName)
 
 // Ledger tables (lib/ledger/table-ledger.ts names them <prefix><Suffix>); it creates missing ones too.
 var ledgerTableSuffixes = [ 'Runs', 'Decisions', 'Writes', 'Attempts', 'Leases', 'Control', 'Events', 'Failures' ]
@@ -117,7 +126,7 @@ var remediationSettings = {
   REMEDIATION_VERIFY_TIMEOUT: verifyTimeout
   REMEDIATION_OPT_IN_CODES: optInCodes
   REMEDIATION_LEDGER_PREFIX: ledgerPrefix
-  ARM_ENDPOINT: armEndpoint
+  ARM_ENDPOINT: empty(armEndpoint) ? environment().resourceManager : armEndpoint
 }
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -130,23 +139,31 @@ module identity 'modules/identity.bicep' = {
   name: 'identity'
   scope: rg
   params: {
-    name: 'id-remediator-${resourceToken}'
+    name: identityName
     location: location
     tags: tags
   }
+}
+
+// The same identity by name: its resource id is known at deployment start, so role assignment
+// names derived from it are too (its principal id is only known once it exists).
+resource appIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' existing = {
+  scope: rg
+  name: identityName
 }
 
 module storage 'modules/storage.bicep' = {
   name: 'storage'
   scope: rg
   params: {
-    name: 'stremed${resourceToken}'
+    name: storageAccountName
     location: location
     tags: tags
     deploymentContainerName: deploymentContainerName
     queueName: queueName
     tableNames: [for s in ledgerTableSuffixes: '${ledgerPrefix}${s}']
     appPrincipalId: identity.outputs.principalId
+    appIdentityId: appIdentity.id
   }
 }
 
@@ -159,6 +176,7 @@ module monitoring 'modules/monitoring.bicep' = {
     location: location
     tags: tags
     appPrincipalId: identity.outputs.principalId
+    appIdentityId: appIdentity.id
   }
 }
 
@@ -167,7 +185,7 @@ module functionApp 'modules/function-app.bicep' = {
   scope: rg
   params: {
     planName: 'plan-remediator-${resourceToken}'
-    appName: 'func-remediator-${resourceToken}'
+    appName: functionAppName
     location: location
     tags: tags
     identityId: identity.outputs.id
@@ -192,10 +210,12 @@ module events 'modules/events.bicep' = {
     alertRuleName: 'apr-backup-failures-${resourceToken}'
     topicName: 'evgt-remediator-${resourceToken}'
     functionAppId: functionApp.outputs.id
+    functionAppName: functionAppName
     functionAppHostName: functionApp.outputs.defaultHostName
     targetSubscriptionIds: targets
     enableEventSubscription: enableEventSubscription
-    storageAccountName: storage.outputs.name
+    // The account exists before this module runs: functionApp, whose outputs it takes, depends on storage.
+    storageAccountName: storageAccountName
     routeBackupHealthMetricAlerts: routeBackupHealthMetricAlerts
   }
 }
@@ -205,6 +225,8 @@ module roles 'modules/remediator-roles.bicep' = {
   name: 'remediator-roles'
   params: {
     environmentName: environmentName
+    readerRoleDefinitionName: readerRoleDefinitionName
+    operatorRoleDefinitionName: operatorRoleDefinitionName
     targetSubscriptionIds: targets
   }
 }
@@ -214,9 +236,11 @@ module roles 'modules/remediator-roles.bicep' = {
 module remediatorAccess 'modules/remediator-role-assignment.bicep' = [for subId in targets: {
   name: 'remediator-access-${uniqueString(subId, environmentName)}'
   scope: subscription(subId)
+  dependsOn: [ roles ]
   params: {
     principalId: identity.outputs.principalId
-    roleDefinitionName: mode == 'apply' ? roles.outputs.operatorRoleDefinitionName : roles.outputs.readerRoleDefinitionName
+    identityId: appIdentity.id
+    roleDefinitionName: mode == 'apply' ? operatorRoleDefinitionName : readerRoleDefinitionName
   }
 }]
 

@@ -2,7 +2,6 @@
 // logger. Built once per process from app settings (validated at start, with every problem named)
 // and shared by all invocations; tests and other hosts install their own with setRuntime().
 
-import { DefaultAzureCredential } from '@azure/identity';
 import type { TokenCredential } from '@azure/core-auth';
 import { createArmContext, type ArmContext } from './arm/clients';
 import { ConfigError, loadSettings, type Settings } from './config';
@@ -40,6 +39,9 @@ export async function runtimeFromEnv(env: Record<string, string | undefined> = p
     throw new ConfigError(['No storage configured: set AzureWebJobsStorage (connection string) or AzureWebJobsStorage__accountName (identity-based)']);
   }
   const clientId = env.AZURE_CLIENT_ID?.trim() || undefined;
+  // @azure/identity (and MSAL under it) is loaded here, at the first runtime, not at app load.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { DefaultAzureCredential } = require('@azure/identity') as typeof import('@azure/identity');
   const credential: TokenCredential = new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
   const arm = createArmContext({ endpoint: settings.armEndpoint, credential });
   const ledger =

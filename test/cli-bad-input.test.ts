@@ -5,7 +5,7 @@ import { main } from '../cli/main';
 import type { CliIo } from '../cli/io';
 import type { Emulator } from '../emulator/index';
 import { sampleEstatePath } from '../emulator/sample';
-import { validateRunReport } from '../lib/report/schema';
+import { validateRunReport } from './helpers/run-report-schema';
 import type { RunReport } from '../lib/types';
 
 async function cli(args: string[], answer?: string) {

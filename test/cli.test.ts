@@ -8,8 +8,8 @@ import { main } from '../cli/main';
 import type { CliIo } from '../cli/io';
 import type { Emulator } from '../emulator/index';
 import { sampleEstatePath } from '../emulator/sample';
-import { validateRunReport } from '../lib/report/schema';
-import { startAzurite } from '../lib/storage/azurite';
+import { validateRunReport } from './helpers/run-report-schema';
+import { startAzurite } from '../emulator/azurite';
 import type { RunReport } from '../lib/types';
 
 interface Outcome {
@@ -91,10 +91,10 @@ describe('plan', () => {
     expect((JSON.parse(r.stdout) as RunReport).items).toEqual([]);
   });
 
-  it('starts its own Azurite when no storage is configured', async () => {
+  it('keeps an in-memory ledger, without Azurite, when no storage is configured', async () => {
     const r = await cli(['plan', '--estate', SAMPLE, '-o', 'markdown'], { env: { AzureWebJobsStorage: undefined } });
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('temporary in-memory Azurite');
+    expect(r.stderr).toContain('ledger in memory for this run only');
     expect(r.stdout).toMatch(/^## Backup remediation plan \(dry-run\): /);
   });
 });

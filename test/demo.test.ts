@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import { main } from '../cli/main';
 import type { CliIo } from '../cli/io';
 import type { Emulator, RequestRecord } from '../emulator/index';
-import { validateRunReport } from '../lib/report/schema';
+import { validateRunReport } from './helpers/run-report-schema';
 import type { PlanItem, PlannedAction, RunReport } from '../lib/types';
 
 interface DemoRun {

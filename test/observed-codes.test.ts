@@ -4,7 +4,7 @@
 import { failedJob, oneVaultEstate, useHarness, vmSpec } from './helpers/harness';
 import { observedCodes, summarizeObservedCodes } from '../lib/ledger/observed-codes';
 import { renderReport } from '../lib/report';
-import { validateRunReport } from '../lib/report/schema';
+import { validateRunReport } from './helpers/run-report-schema';
 import type { PlanItem } from '../lib/types';
 
 const env = useHarness();

@@ -12,7 +12,7 @@ import { permissionFor, permissionKind } from '../lib/arm/permissions';
 import { DEFAULT_SETTINGS, type Settings } from '../lib/config';
 import { runRemediation } from '../lib/engine';
 import { createLedger } from '../lib/ledger';
-import { startAzurite, type AzuriteInstance } from '../lib/storage/azurite';
+import { startAzurite, type AzuriteInstance } from '../emulator/azurite';
 import { ACTION_KINDS, type RunMode, type RunReport } from '../lib/types';
 import { declaration, evaluate, parseBicep, path as bicepPath } from './helpers/bicep';
 

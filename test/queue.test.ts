@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { createWorkQueue, decodeMessage, encodeMessage, validateQueueName, type WorkQueue } from '../lib/storage/queue';
-import { startAzurite } from '../lib/storage/azurite';
+import { startAzurite } from '../emulator/azurite';
 import { useAzurite } from './helpers/azurite';
 
 const azurite = useAzurite();

@@ -3,7 +3,7 @@
 
 import { sampleEstatePath } from '../emulator/sample';
 import { renderMarkdown, renderTable } from '../lib/report';
-import { validateRunReport } from '../lib/report/schema';
+import { validateRunReport } from './helpers/run-report-schema';
 import { useHarness } from './helpers/harness';
 import { readFileSync } from 'node:fs';
 

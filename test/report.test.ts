@@ -1,7 +1,7 @@
 import { renderJson } from '../lib/report/json';
 import { renderMarkdown } from '../lib/report/markdown';
 import { renderReport } from '../lib/report';
-import { validateRunReport } from '../lib/report/schema';
+import { validateRunReport } from './helpers/run-report-schema';
 import { FINDING_PHRASES, renderTable, wrapCell } from '../lib/report/table';
 import { summaryLine } from '../lib/report/facts';
 import type { FindingKind } from '../lib/types';

@@ -9,6 +9,7 @@ param alertRuleName string
 param topicName string
 
 param functionAppId string
+param functionAppName string
 param functionAppHostName string
 
 @description('Subscriptions whose Azure Backup alerts are routed to the app.')
@@ -122,6 +123,15 @@ resource topic 'Microsoft.EventGrid/topics@2022-06-15' = {
   }
 }
 
+resource functionAppSite 'Microsoft.Web/sites@2024-04-01' existing = {
+  name: functionAppName
+}
+
+resource intakeFunction 'Microsoft.Web/sites/functions@2024-04-01' existing = {
+  parent: functionAppSite
+  name: 'eventGridIntake'
+}
+
 resource intake 'Microsoft.EventGrid/topics/eventSubscriptions@2022-06-15' = if (enableEventSubscription == 'true') {
   parent: topic
   name: 'remediator-intake'
@@ -130,7 +140,7 @@ resource intake 'Microsoft.EventGrid/topics/eventSubscriptions@2022-06-15' = if 
     destination: {
       endpointType: 'AzureFunction'
       properties: {
-        resourceId: '${functionAppId}/functions/eventGridIntake'
+        resourceId: intakeFunction.id
         maxEventsPerBatch: 1
         preferredBatchSizeInKilobytes: 64
       }

@@ -8,6 +8,9 @@ param tags object = {}
 @description('Principal id of the app identity.')
 param appPrincipalId string
 
+@description('Resource id of the app identity: names its role assignments (known at deployment start).')
+param appIdentityId string
+
 resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
   name: logAnalyticsName
   location: location
@@ -33,7 +36,7 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
 var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'
 
 resource publisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(appInsights.id, appPrincipalId, monitoringMetricsPublisher)
+  name: guid(appInsights.id, appIdentityId, monitoringMetricsPublisher)
   scope: appInsights
   properties: {
     principalId: appPrincipalId

@@ -6,11 +6,14 @@ targetScope = 'subscription'
 @description('Object (principal) id of the user-assigned managed identity.')
 param principalId string
 
+@description('Resource id of that identity: names the assignment (known at deployment start, unlike the principal id).')
+param identityId string
+
 @description('Name (GUID) of the custom role definition to assign.')
 param roleDefinitionName string
 
 resource assignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(subscription().id, principalId, roleDefinitionName)
+  name: guid(subscription().id, identityId, roleDefinitionName)
   properties: {
     principalId: principalId
     principalType: 'ServicePrincipal'

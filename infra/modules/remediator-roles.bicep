@@ -6,6 +6,12 @@ targetScope = 'subscription'
 @description('Suffix that keeps the role names unique in the tenant (role names are tenant-wide).')
 param environmentName string
 
+@description('Name (GUID) of the reader role definition; main.bicep derives it from the tenant and environment.')
+param readerRoleDefinitionName string
+
+@description('Name (GUID) of the operator role definition.')
+param operatorRoleDefinitionName string
+
 @description('Subscriptions the roles may be assigned in (assignable scopes).')
 param targetSubscriptionIds array
 
@@ -45,7 +51,7 @@ var pollingActions = [
 var assignableScopes = [for id in targetSubscriptionIds: '/subscriptions/${id}']
 
 resource readerRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
-  name: guid(tenant().tenantId, 'backup-remediator-reader', environmentName)
+  name: readerRoleDefinitionName
   properties: {
     roleName: 'Backup Remediator Reader (${environmentName})'
     description: 'Dry-run: reads failed backup jobs, protected items, VMs, extensions, restore point collections and locks.'
@@ -63,7 +69,7 @@ resource readerRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
 }
 
 resource operatorRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
-  name: guid(tenant().tenantId, 'backup-remediator-operator', environmentName)
+  name: operatorRoleDefinitionName
   properties: {
     roleName: 'Backup Remediator Operator (${environmentName})'
     description: 'Apply: the reader role plus removing the VMSnapshot extension, deleting restore point collections and Backup Now.'

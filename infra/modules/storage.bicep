@@ -16,6 +16,9 @@ param tableNames array
 @description('Principal id of the app identity: gets data-plane roles on this account only.')
 param appPrincipalId string
 
+@description('Resource id of the app identity: names its role assignments (known at deployment start).')
+param appIdentityId string
+
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
   location: location
@@ -80,7 +83,7 @@ var storageQueueDataContributor = '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
 var storageTableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 
 resource dataRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for roleId in [storageBlobDataOwner, storageQueueDataContributor, storageTableDataContributor]: {
-  name: guid(storage.id, appPrincipalId, roleId)
+  name: guid(storage.id, appIdentityId, roleId)
   scope: storage
   properties: {
     principalId: appPrincipalId

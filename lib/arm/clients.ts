@@ -1,15 +1,29 @@
 // One place that builds the Azure SDK clients the engine uses, all pointed at the same ARM endpoint, the
 // same credential, CA, retry settings and pacing policy. Clients are cached per subscription so a run
 // reuses connections and the pacer sees every request.
+//
+// The SDK packages are loaded when the first client of each is made, not when this module is: they
+// are most of what a cold start of the Function App would otherwise read (bench/cold-load.ts).
 import type { TokenCredential } from '@azure/core-auth';
-import { ComputeManagementClient } from '@azure/arm-compute';
-import { RecoveryServicesBackupClient } from '@azure/arm-recoveryservicesbackup';
-import { RecoveryServicesClient } from '@azure/arm-recoveryservices';
-import { ManagementLockClient } from '@azure/arm-locks';
-import { ResourceGraphClient } from '@azure/arm-resourcegraph';
-import { ResourceManagementClient } from '@azure/arm-resources';
+import type { ComputeManagementClient } from '@azure/arm-compute';
+import type { RecoveryServicesBackupClient } from '@azure/arm-recoveryservicesbackup';
+import type { RecoveryServicesClient } from '@azure/arm-recoveryservices';
+import type { ManagementLockClient } from '@azure/arm-locks';
+import type { ResourceGraphClient } from '@azure/arm-resourcegraph';
+import type { ResourceManagementClient } from '@azure/arm-resources';
 import { createPacer, type Pacer } from './pacing';
 import { sendOncePolicy } from './send-once';
+
+/* eslint-disable @typescript-eslint/no-require-imports -- deliberate lazy loading, see above */
+const sdk = {
+  compute: (): typeof import('@azure/arm-compute') => require('@azure/arm-compute'),
+  backup: (): typeof import('@azure/arm-recoveryservicesbackup') => require('@azure/arm-recoveryservicesbackup'),
+  vaults: (): typeof import('@azure/arm-recoveryservices') => require('@azure/arm-recoveryservices'),
+  locks: (): typeof import('@azure/arm-locks') => require('@azure/arm-locks'),
+  graph: (): typeof import('@azure/arm-resourcegraph') => require('@azure/arm-resourcegraph'),
+  resources: (): typeof import('@azure/arm-resources') => require('@azure/arm-resources'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export const DEFAULT_ARM_ENDPOINT = 'https://management.azure.com';
 
@@ -95,11 +109,11 @@ export function createArmContext(opts: CreateArmContextOptions): ArmContext {
     credential: opts.credential,
     lroPollIntervalMs: opts.lroPollIntervalMs ?? 2000,
     pacer,
-    compute: (sub) => cached(computeClients, sub, () => new ComputeManagementClient(opts.credential, sub, modular)),
-    backup: (sub) => cached(backupClients, sub, () => new RecoveryServicesBackupClient(opts.credential, sub, classic)),
-    locks: (sub) => cached(lockClients, sub, () => new ManagementLockClient(opts.credential, sub, classic)),
-    vaults: (sub) => cached(vaultClients, sub, () => new RecoveryServicesClient(opts.credential, sub, modular)),
-    resources: (sub) => cached(resourceClients, sub, () => new ResourceManagementClient(opts.credential, sub, modular)),
-    graph: () => (graphClient ??= new ResourceGraphClient(opts.credential, modular)),
+    compute: (sub) => cached(computeClients, sub, () => new (sdk.compute().ComputeManagementClient)(opts.credential, sub, modular)),
+    backup: (sub) => cached(backupClients, sub, () => new (sdk.backup().RecoveryServicesBackupClient)(opts.credential, sub, classic)),
+    locks: (sub) => cached(lockClients, sub, () => new (sdk.locks().ManagementLockClient)(opts.credential, sub, classic)),
+    vaults: (sub) => cached(vaultClients, sub, () => new (sdk.vaults().RecoveryServicesClient)(opts.credential, sub, modular)),
+    resources: (sub) => cached(resourceClients, sub, () => new (sdk.resources().ResourceManagementClient)(opts.credential, sub, modular)),
+    graph: () => (graphClient ??= new (sdk.graph().ResourceGraphClient)(opts.credential, modular)),
   };
 }

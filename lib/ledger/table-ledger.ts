@@ -1,7 +1,8 @@
 // The ledger on Azure Table Storage. One table per concern, derived from the prefix. Every key is
 // derived (see keys.ts) and the original ids are kept as properties. Conditional writes (insert,
 // If-Match) are what make leases and event claims safe across concurrent runs and instances.
-import { odata, type TableClient, type TableEntityResult } from '@azure/data-tables';
+import type { TableClient, TableEntityResult } from '@azure/data-tables';
+import { odata } from './odata';
 import pLimit from 'p-limit';
 import type { PlanItem, PlannedAction, RunMode, RunReport } from '../types';
 import { idKey, opaqueKey, tableName, timeRowKey } from './keys';

@@ -1,6 +1,6 @@
 // TableClient construction (connection string for Azurite/keys, endpoint + TokenCredential for a
 // managed identity in Azure) and the error type that says which table and key a failure concerns.
-import { TableClient, type TableServiceClientOptions } from '@azure/data-tables';
+import type { TableClient, TableServiceClientOptions } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/core-auth';
 
 export interface TableTarget {
@@ -9,6 +9,8 @@ export interface TableTarget {
   tableEndpoint?: string;
   credential?: TokenCredential;
   maxRetries?: number;
+  /** A table client per table name instead of a storage account (the CLI's local ledger). */
+  tableClient?: (table: string) => TableClient;
 }
 
 export class LedgerStorageError extends Error {
@@ -56,6 +58,10 @@ export function createTableClient(target: TableTarget, table: string): TableClie
     allowInsecureConnection: url !== undefined && isHttp(url),
     retryOptions: { maxRetries: target.maxRetries ?? 4 },
   });
+  if (target.tableClient) return target.tableClient(table);
+  // Loaded at the first table client, not at app load (cold start, bench/cold-load.ts).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { TableClient } = require('@azure/data-tables') as typeof import('@azure/data-tables');
   if (target.connectionString) {
     return TableClient.fromConnectionString(target.connectionString, table, options(connectionStringEndpoint(target.connectionString)));
   }

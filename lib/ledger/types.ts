@@ -1,3 +1,4 @@
+import type { TableClient } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/core-auth';
 import type { PlanItem, PlannedAction, RunMode, RunReport } from '../types';
 
@@ -13,6 +14,8 @@ export interface LedgerOptions {
   now?: () => Date;
   /** Storage-call retries (transport errors, 5xx, 429); default 4. */
   maxRetries?: number;
+  /** A table client per table name instead of a storage account (the CLI's local ledger, cli/local-tables.ts). */
+  tableClient?: (table: string) => TableClient;
 }
 
 export interface RunStart {

@@ -1,6 +1,6 @@
-// Test wrapper over lib/storage/azurite.ts: one Azurite per test file, started in beforeAll and
+// Test wrapper over emulator/azurite.ts: one Azurite per test file, started in beforeAll and
 // stopped in afterAll, so parallel jest workers never share ports or data.
-import { startAzurite, type AzuriteInstance } from '../../lib/storage/azurite';
+import { startAzurite, type AzuriteInstance } from '../../emulator/azurite';
 
 export type { AzuriteInstance };
 

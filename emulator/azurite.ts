@@ -1,6 +1,6 @@
 // Starts Azurite (the Azure Storage emulator) as a child process on free loopback ports, for tests
-// and for the CLI when no storage account is configured. Azurite is a devDependency: a production
-// install does not have it, which is why the package is resolved at run time, not imported.
+// and benchmarks. Azurite is a devDependency, so this lives with the emulator, outside the app
+// package; the CLI without configured storage uses cli/local-tables.ts instead.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

@@ -1,5 +1,5 @@
-// The JSON Schema of RunReport and a validator over it. ajv is a development dependency: this module
-// is for tests, the bench and tooling, never imported on the Functions/CLI hot path.
+// The JSON Schema of RunReport and a validator over it, for tests. ajv is a development dependency,
+// so this lives under test/: nothing under lib/ may import one (the app package has none).
 
 import Ajv2020 from 'ajv/dist/2020';
 import runReportSchema from '../../schema/run-report.schema.json';

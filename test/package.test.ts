@@ -1,0 +1,102 @@
+// The deployment package: built as azd packages a Node Function App (test/helpers/app-package.ts:
+// the built project minus .funcignore, production dependencies only), zipped, listed, checked for
+// what must not ship and against a size budget, then extracted into a clean folder and loaded with
+// Node 22 and only those dependencies: the cold load must register every function.
+// Plus the rule that keeps it loadable: nothing the app runs imports a devDependency.
+
+import { execFileSync } from 'child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'fs';
+import { builtinModules } from 'module';
+import { dirname, join } from 'path';
+import { buildAppPackage, ROOT, type AppPackage } from './helpers/app-package';
+
+/** Zip budget: 21.5 MB measured with the dependencies of this commit; growth past this is a decision. */
+const ZIP_BUDGET_BYTES = 24 * 1024 * 1024;
+const NODE22 = join(ROOT, 'node_modules', '.bin', 'node');
+const pkgJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
+
+let pkg: AppPackage;
+beforeAll(() => {
+  pkg = buildAppPackage();
+}, 300_000);
+afterAll(() => {
+  if (pkg) rmSync(dirname(pkg.zip), { recursive: true, force: true });
+});
+
+describe('what the package holds', () => {
+  it('only the built app (dist/functions, dist/lib), host.json, package files and node_modules', () => {
+    const project = pkg.entries.filter((e) => !e.startsWith('node_modules/'));
+    expect(project).toEqual(expect.arrayContaining(['host.json', 'package.json', 'dist/functions/index.js', 'dist/lib/engine.js']));
+    expect(project.filter((e) => !/^(host\.json|package\.json|package-lock\.json|\.funcignore|dist\/(functions|lib)\/.+\.js)$/.test(e))).toEqual([]);
+  });
+
+  it('no tests, emulator, bench, CLI, fixtures, sources, source maps or local settings', () => {
+    const project = pkg.entries.filter((e) => !e.startsWith('node_modules/'));
+    const forbidden = /(^|\/)(test|tests|emulator|bench|cli|bin|fixtures|infra|docs)\/|\.ts$|\.map$|(^|\/)local\.settings\.json/;
+    expect(project.filter((e) => forbidden.test(e) && !e.endsWith('.d.ts'))).toEqual([]);
+    expect(pkg.entries.filter((e) => /(^|\/)local\.settings\.json$/.test(e))).toEqual([]);
+    expect(project.filter((e) => /azurite/i.test(e))).toEqual([]);
+  });
+
+  it('every production dependency and no devDependency', () => {
+    expect(Object.keys(pkgJson.dependencies).filter((d) => !pkg.packages.includes(d))).toEqual([]);
+    expect(Object.keys(pkgJson.devDependencies).filter((d) => pkg.packages.includes(d))).toEqual([]);
+    for (const devOnly of ['azurite', '@peculiar/x509', 'reflect-metadata', 'ajv', 'jest', 'typescript', 'oav', 'node']) {
+      expect(pkg.packages).not.toContain(devOnly);
+    }
+  });
+
+  it(`fits the size budget (${ZIP_BUDGET_BYTES / 1024 / 1024} MiB zipped)`, () => {
+    process.stdout.write(`app package: ${(pkg.zipBytes / 1e6).toFixed(1)} MB zipped, ${pkg.entries.length} files, ${pkg.packages.length} packages\n`);
+    expect(pkg.zipBytes).toBeLessThanOrEqual(ZIP_BUDGET_BYTES);
+  });
+});
+
+describe('the extracted package loads on its own', () => {
+  it('a cold load of main with Node 22 and only the packaged dependencies registers every function', () => {
+    // No node_modules above the extraction folder may lend it a package.
+    for (let d = dirname(pkg.extracted); d !== dirname(d); d = dirname(d)) expect(existsSync(join(d, 'node_modules'))).toBe(false);
+    const node = existsSync(NODE22) ? NODE22 : process.execPath;
+    const out = execFileSync(node, [join(__dirname, 'helpers', 'load-functions.js'), pkg.extracted], {
+      cwd: pkg.extracted,
+      env: { PATH: dirname(node) }, // no NODE_PATH, no NODE_OPTIONS, no settings: what a fresh worker has before app settings
+      encoding: 'utf8',
+    });
+    const loaded = JSON.parse(out) as { node: string; functions: { name: string }[]; hooks: string[]; loadMs: number };
+    expect(loaded.node).toMatch(/^v22\./);
+    expect(loaded.functions.map((f) => f.name).sort()).toEqual(
+      ['alertWebhook', 'eventGridIntake', 'getRun', 'reconcile', 'remediate', 'remediateVm', 'remediateVmPoison'].sort(),
+    );
+    expect(loaded.hooks).toEqual(['appStart']);
+  });
+});
+
+describe('nothing the app runs imports a devDependency', () => {
+  const sources = (dir: string): string[] =>
+    readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+    );
+  const packageOf = (spec: string) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
+
+  it('lib/ and functions/ import only production dependencies, Node built-ins and each other', () => {
+    const bad: string[] = [];
+    for (const f of [...sources('lib'), ...sources('functions')]) {
+      const text = readFileSync(join(ROOT, f), 'utf8');
+      for (const m of text.matchAll(/(?:^import\s[^'"]*?from\s|^import\s|require\(|import\()\s*'([^']+)'/gm)) {
+        const spec = m[1];
+        if (spec.startsWith('.')) {
+          if (/\/(emulator|cli|bench|test)\//.test(`/${spec}`)) bad.push(`${f}: ${spec}`);
+          continue;
+        }
+        const name = packageOf(spec.replace(/^node:/, ''));
+        if (builtinModules.includes(name) || name in pkgJson.dependencies) continue;
+        if (/^import\s+type\s/m.test(m[0])) continue;
+        bad.push(`${f}: ${spec}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+});
