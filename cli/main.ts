@@ -1,11 +1,15 @@
 // `backup-remediator plan|apply|simulate|demo`. A thin adapter: commander parses, cli/run.ts and
 // cli/demo.ts do the work through lib/engine.ts, and every error ends as a message and an exit code.
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { InvalidResourceIdError } from '../lib/arm/ids';
 import { ConfigError } from '../lib/config';
 import { OUTPUT_FORMATS, type OutputFormat } from '../lib/report';
+import { asAccessError, AzureAccessError, subscriptionIn } from './azure-errors';
 import { runDemo } from './demo';
+import { examples } from './help';
 import { EXIT, EXIT_CODES_HELP, UsageError } from './exit-codes';
 import { processIo, type CliIo } from './io';
 import { runCommand, type RunFlags } from './run';
@@ -34,17 +38,20 @@ function addRunOptions(cmd: Command): Command {
 export function buildProgram(io: CliIo, cleanups: (() => Promise<void>)[], setCode: (code: number) => void): Command {
   const program = new Command('backup-remediator')
     .description('Keeps Azure VM backups healthy: classifies failed backup jobs, diagnoses through ARM and applies the safe documented fixes (dry-run first).')
-    .addHelpText('after', `\n${EXIT_CODES_HELP}\n`)
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .addHelpText('after', `\n${examples('program')}\n${EXIT_CODES_HELP}\n`)
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });
   const cleanup = (fn: () => Promise<void>): void => void cleanups.push(fn);
 
   addRunOptions(program.command('plan').description('dry-run: read only and print what would be done'))
+    .addHelpText('after', examples('plan'))
     .action(async (opts: RunFlags) => setCode(await runCommand('plan', opts, io, cleanup)));
 
   addRunOptions(program.command('apply').description('apply the plan (asks first on a terminal unless --yes)'))
     .option('-y, --yes', 'apply without asking (required when stdin is not a terminal)')
+    .addHelpText('after', examples('apply'))
     .action(async (opts: RunFlags) => setCode(await runCommand('apply', opts, io, cleanup)));
 
   program
@@ -56,6 +63,7 @@ export function buildProgram(io: CliIo, cleanups: (() => Promise<void>)[], setCo
       return Number(v);
     }, 0)
     .option('--ca-out <file>', 'write the CA certificate (PEM) here, for NODE_EXTRA_CA_CERTS or the Azure CLI')
+    .addHelpText('after', examples('simulate'))
     .action(async (opts: { estate?: string; port: number; caOut?: string }) => {
       // Loaded lazily: the standalone server is only needed by this command.
       const { runStandalone } = await import('../emulator/standalone');
@@ -77,11 +85,35 @@ export function buildProgram(io: CliIo, cleanups: (() => Promise<void>)[], setCo
     .addOption(outputOption())
     .option('-q, --quiet', 'no progress or warnings on stderr')
     .option('-v, --verbose', 'engine log as JSON lines on stderr')
+    .addHelpText('after', examples('demo'))
     .action(async (opts: { estate?: string; output: OutputFormat; quiet?: boolean; verbose?: boolean }) =>
       setCode(await runDemo(opts, io, cleanup)),
     );
 
   return program;
+}
+
+/** The version in package.json (two levels up from dist/cli/ and from cli/ under ts-jest alike). */
+function packageVersion(): string {
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(__dirname, rel), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'backup-remediator' && pkg.version) return pkg.version;
+    } catch {
+      // Not this level; try the next.
+    }
+  }
+  return 'unknown';
+}
+
+const verbose = (argv: string[]): boolean => argv.includes('--verbose') || argv.includes('-v');
+
+function stackOf(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  // AggregateAuthenticationError lists what each credential tried; that is what --verbose is for.
+  const inner = (err as { errors?: unknown }).errors;
+  const details = Array.isArray(inner) ? inner.map((x) => `  ${x instanceof Error ? `${x.name}: ${x.message}` : String(x)}`) : [];
+  return [err.stack ?? err.message, ...details].join('\n');
 }
 
 async function closeAll(cleanups: (() => Promise<void>)[]): Promise<void> {
@@ -102,6 +134,13 @@ export async function main(argv: string[], io: CliIo = processIo(), cleanups: ((
     if (e instanceof CommanderError) {
       // Help and version are successes; every other commander error is a usage error it already printed.
       return e.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    // Sign-in and access problems anywhere in the run: one line with the fix, not a stack.
+    const access = e instanceof AzureAccessError ? e : asAccessError(e, subscriptionIn(e));
+    if (access) {
+      io.stderr.write(`error: ${access.message}\n`);
+      if (verbose(argv)) io.stderr.write(`${stackOf(access.cause)}\n`);
+      return EXIT.badInput;
     }
     if (e instanceof UsageError || e instanceof InvalidResourceIdError || e instanceof ConfigError) {
       io.stderr.write(`error: ${e.message}\n`);

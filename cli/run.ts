@@ -6,6 +6,7 @@ import { runRemediation } from '../lib/engine';
 import { createLogger, type Logger, type LogSink } from '../lib/log';
 import { renderReport, type OutputFormat } from '../lib/report';
 import type { RunMode, RunReport } from '../lib/types';
+import { asAccessError } from './azure-errors';
 import { confirm } from './confirm';
 import { EXIT, UsageError } from './exit-codes';
 import type { CliIo } from './io';
@@ -95,8 +96,10 @@ async function checkSubscription(target: Target, sub: string): Promise<void> {
   } catch (e) {
     const status = (e as { statusCode?: number }).statusCode;
     const code = (e as { code?: string }).code;
+    // Not signed in, expired, wrong tenant, no role: one line with the fix (cli/azure-errors.ts).
+    const access = asAccessError(e, sub);
+    if (access) throw access;
     if (status === 404) throw new UsageError(`unknown subscription ${sub}: ARM answered ${code ?? '404'}`);
-    if (status === 401 || status === 403) throw new UsageError(`no access to subscription ${sub}: ARM answered ${code ?? status}`);
     throw e;
   }
 }
