@@ -2,10 +2,10 @@
 // logger. Built once per process from app settings (validated at start, with every problem named)
 // and shared by all invocations; tests and other hosts install their own with setRuntime().
 
-import { DefaultAzureCredential } from '@azure/identity';
 import type { TokenCredential } from '@azure/core-auth';
 import { createArmContext, type ArmContext } from './arm/clients';
 import { ConfigError, loadSettings, type Settings } from './config';
+import { appCredential } from './credential';
 import { createLedger, storageFromEnv, type Ledger } from './ledger';
 import { createLogger, streamSink, type Logger } from './log';
 import { createWorkQueue, type WorkQueue } from './storage/queue';
@@ -37,8 +37,8 @@ export async function runtimeFromEnv(env: Record<string, string | undefined> = p
   if (!storage) {
     throw new ConfigError(['No storage configured: set AzureWebJobsStorage (connection string) or AzureWebJobsStorage__accountName (identity-based)']);
   }
-  const clientId = env.AZURE_CLIENT_ID?.trim() || undefined;
-  const credential: TokenCredential = new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
+  // The app's user-assigned managed identity in Azure; the developer's sign-in locally (lib/credential.ts).
+  const credential: TokenCredential = appCredential(env);
   const arm = createArmContext({ endpoint: settings.armEndpoint, credential });
   const ledger =
     storage.kind === 'connection-string'
