@@ -165,8 +165,8 @@ export async function runCommand(mode: RunMode, flags: RunFlags, io: CliIo, clea
 
   if (askFirst) {
     const plan = await run('plan');
-    // With --output json, stdout must be the run report alone (scripts parse it): the preview goes to stderr.
-    if (flags.output === 'json') io.stderr.write(renderReport(plan, 'table', { width }));
+    // With --output json or html, stdout must be the run report alone (one document): the preview goes to stderr.
+    if (flags.output === 'json' || flags.output === 'html') io.stderr.write(renderReport(plan, 'table', { width }));
     else io.stdout.write(renderReport(plan, flags.output, { width }));
     const writes = proposedWrites(plan);
     if (writes === 0) {
