@@ -46,11 +46,14 @@ export function buildProgram(io: CliIo, cleanups: (() => Promise<void>)[], setCo
   const cleanup = (fn: () => Promise<void>): void => void cleanups.push(fn);
 
   addRunOptions(program.command('plan').description('dry-run: read only and print what would be done'))
+    .option('--out <file>', 'also save the plan (schema-versioned, with the facts each action relied on and a digest) for `apply --plan`')
     .addHelpText('after', examples('plan'))
     .action(async (opts: RunFlags) => setCode(await runCommand('plan', opts, io, cleanup)));
 
   addRunOptions(program.command('apply').description('apply the plan (asks first on a terminal unless --yes)'))
     .option('-y, --yes', 'apply without asking (required when stdin is not a terminal)')
+    .option('--plan <file>', 'execute exactly this saved plan (`plan --out`); actions whose facts changed are refused')
+    .option('--max-plan-age <duration>', 'refuse a saved plan older than this; default REMEDIATION_PLAN_MAX_AGE, else 24h')
     .addHelpText('after', examples('apply'))
     .action(async (opts: RunFlags) => setCode(await runCommand('apply', opts, io, cleanup)));
 

@@ -395,3 +395,36 @@ export async function discoverWork(opts: Omit<RunOptions, 'mode'>): Promise<{ vm
   }
   return [...byVm.values()];
 }
+
+/**
+ * Applies exactly these planned items (a saved plan file, or the plan an operator confirmed): no
+ * discovery and no new action. Each proposed action still runs only after its fresh precondition
+ * read, under every guardrail (executeItem); actions already marked (refused by the caller) are
+ * reported as they are. Items of one VM run one after the other.
+ */
+export async function applyPlannedItems(items: PlanItem[], opts: Omit<RunOptions, 'mode' | 'since'> & { notes?: RunNote[] }): Promise<RunReport> {
+  const runId = opts.runId ?? randomUUID();
+  const now = opts.now ?? (() => new Date());
+  const { settings, arm, ledger } = opts;
+  const log = (opts.log ?? silentLogger()).child({ runId });
+  const startedAt = now();
+  await ledger.startRun({ runId, mode: 'apply', trigger: opts.trigger ?? 'cli', scope: resolveScope(opts), startedAt });
+  log.info('run started', { mode: 'apply', planned: items.length });
+  const budget = new RunBudget(settings);
+  const runner = actionRunner(arm, settings, now, log);
+  const verify = (action: PlannedAction, item: PlanItem): Promise<Verification> =>
+    verifyBackup(verifyTarget(action, item), { arm, timeoutMs: settings.verifyTimeoutMs, pollIntervalMs: opts.verifyPollIntervalMs, wait: opts.verifyWait, log: log.child({ vmId: item.vmId, jobId: item.jobId }) });
+  const byVm = new Map<string, PlanItem[]>();
+  for (const item of items) byVm.set(item.vmId.toLowerCase(), [...(byVm.get(item.vmId.toLowerCase()) ?? []), item]);
+  const limit = pLimit(Math.max(1, settings.concurrency));
+  await Promise.all([...byVm.values()].map((group) => limit(async () => {
+    for (const item of group) {
+      await executeItem(item, { runId, settings, ledger, budget, runner, log, now, verify, onWrite: (a, it) => opts.onWrite?.(a, it) });
+      await ledger.recordDecision(runId, item).catch((err: unknown) => log.error('ledger: could not record decision', { vmId: item.vmId, jobId: item.jobId, err }));
+    }
+  })));
+  const report = buildReport(runId, 'apply', startedAt, now(), items, opts.notes ?? []);
+  await ledger.finishRun(runId, report);
+  log.info('run finished', { summary: report.summary });
+  return report;
+}
