@@ -17,6 +17,7 @@ import { isThrottled, RunBudget, scopeFinding } from './guardrails';
 import type { Ledger, PendingVerification } from './ledger';
 import { silentLogger, type Logger } from './log';
 import { planItem } from './plan';
+import { recordRunTelemetry } from './telemetry';
 import type { Finding, PlanItem, PlannedAction, RunMode, RunNote, RunReport, Verification } from './types';
 import { JOB_NOT_FOUND, verifyBackup } from './verify';
 
@@ -233,6 +234,7 @@ export async function runRemediation(opts: RunOptions): Promise<RunReport> {
   const report = buildReport(runId, mode, startedAt, now(), items, notes);
   await ledger.finishRun(runId, report);
   log.info('run finished', { summary: report.summary });
+  recordRunTelemetry(report);
   progress(`run ${runId} finished: ${report.summary.items} item(s), ${report.summary.writes} write(s)`);
   return report;
 }
@@ -426,5 +428,6 @@ export async function applyPlannedItems(items: PlanItem[], opts: Omit<RunOptions
   const report = buildReport(runId, 'apply', startedAt, now(), items, opts.notes ?? []);
   await ledger.finishRun(runId, report);
   log.info('run finished', { summary: report.summary });
+  recordRunTelemetry(report);
   return report;
 }

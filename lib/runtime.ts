@@ -8,6 +8,7 @@ import { ConfigError, loadSettings, type Settings } from './config';
 import { appCredential } from './credential';
 import { createLedger, storageFromEnv, type Ledger } from './ledger';
 import { createLogger, streamSink, type Logger } from './log';
+import { otelSink, startAzureTelemetry } from './telemetry';
 import { createWorkQueue, type WorkQueue } from './storage/queue';
 
 export interface Runtime {
@@ -49,7 +50,9 @@ export async function runtimeFromEnv(env: Record<string, string | undefined> = p
       ? createWorkQueue({ connectionString: storage.connectionString, name: settings.queueName })
       : createWorkQueue({ queueEndpoint: storage.queueEndpoint, credential, name: settings.queueName });
   await queue.ensure();
-  return { settings, arm, ledger, queue, log: createLogger(streamSink(process.stdout)) };
+  // In Azure: OpenTelemetry to Application Insights, dimensions as customDimensions; else JSON lines.
+  const telemetry = await startAzureTelemetry(env, credential);
+  return { settings, arm, ledger, queue, log: createLogger(telemetry ? otelSink() : streamSink(process.stdout)) };
 }
 
 export function getRuntime(): Promise<Runtime> {
