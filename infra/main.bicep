@@ -78,6 +78,9 @@ param maximumInstanceCount int = 40
 @allowed([ 'true', 'false' ])
 param enableEventSubscription string = 'false'
 
+@description('Comma-separated e-mail addresses told when a VM is escalated or work is dead-lettered (REMEDIATION_ALERT_EMAILS).')
+param alertEmails string = ''
+
 // The work queue name is fixed: the queue trigger binds to it at build time.
 var queueName = 'remediate-vm'
 
@@ -156,6 +159,31 @@ module monitoring 'modules/monitoring.bicep' = {
     location: location
     tags: tags
     appPrincipalId: identity.outputs.principalId
+  }
+}
+
+// The operators' dashboard and the alerts that tell a human when the remediator gives up.
+module workbook 'modules/workbook.bicep' = {
+  name: 'workbook'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    appInsightsId: monitoring.outputs.appInsightsId
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    appInsightsId: monitoring.outputs.appInsightsId
+    actionGroupName: 'ag-remediator-ops-${resourceToken}'
+    escalationRuleName: 'alert-remediation-escalated-${resourceToken}'
+    poisonRuleName: 'alert-remediation-poison-${resourceToken}'
+    alertEmailAddresses: filter(map(split(alertEmails, ','), address => trim(address)), address => !empty(address))
   }
 }
 

@@ -49,6 +49,7 @@ describe('syntax', () => {
   it('finds every template', () => {
     expect(sorted(files.keys())).toEqual([
       'main.bicep',
+      'modules/alerts.bicep',
       'modules/events.bicep',
       'modules/function-app.bicep',
       'modules/identity.bicep',
@@ -56,6 +57,7 @@ describe('syntax', () => {
       'modules/remediator-role-assignment.bicep',
       'modules/remediator-roles.bicep',
       'modules/storage.bicep',
+      'modules/workbook.bicep',
     ]);
   });
 
@@ -82,6 +84,8 @@ describe('syntax', () => {
         'modules/events.bicep',
         'modules/remediator-roles.bicep',
         'modules/remediator-role-assignment.bicep',
+        'modules/workbook.bicep',
+        'modules/alerts.bicep',
       ]),
     );
     for (const p of paths) expect(files.has(String(p))).toBe(true);
