@@ -17,8 +17,8 @@ import { readEstateFile } from './target';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-function outputOption(): Option {
-  return new Option('-o, --output <format>', 'report format').choices(OUTPUT_FORMATS as string[]).default('table');
+function outputOption(formats: readonly string[] = OUTPUT_FORMATS): Option {
+  return new Option('-o, --output <format>', 'report format').choices(formats as string[]).default('table');
 }
 
 function addRunOptions(cmd: Command): Command {
@@ -85,7 +85,8 @@ export function buildProgram(io: CliIo, cleanups: (() => Promise<void>)[], setCo
     .command('demo', { isDefault: false })
     .description('plan, apply and verify over the built-in sample estate in an in-process emulator (what `npm start` runs)')
     .option('--estate <file>', 'another estate file instead of the built-in sample')
-    .addOption(outputOption())
+    // The demo interleaves its reports with narration on stdout: no single HTML document there.
+    .addOption(outputOption(OUTPUT_FORMATS.filter((f) => f !== 'html')))
     .option('-q, --quiet', 'no progress or warnings on stderr')
     .option('-v, --verbose', 'engine log as JSON lines on stderr')
     .addHelpText('after', examples('demo'))
