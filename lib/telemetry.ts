@@ -7,7 +7,6 @@
 
 import type { Attributes, Span } from '@opentelemetry/api';
 import type { TokenCredential } from '@azure/core-auth';
-import type { LogRecord, LogSink } from './log';
 import { itemOutcome, ITEM_OUTCOMES, type ItemOutcome } from './report/outcome';
 import type { PlanItem, RunReport } from './types';
 
@@ -60,6 +59,14 @@ export async function startAzureTelemetry(env: Record<string, string | undefined
 const otelApi = (): typeof import('@opentelemetry/api') => require('@opentelemetry/api');
 const otelLogs = (): typeof import('@opentelemetry/api-logs') => require('@opentelemetry/api-logs');
 
+/** A log record as lib/log.ts writes it (declared here, not imported: lib/log.ts imports this module). */
+interface LogRecord {
+  level: 'info' | 'warn' | 'error';
+  msg: string;
+  at: string;
+  [field: string]: unknown;
+}
+
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 
 // The failed job's error code, learned from the engine's `planned` line, so the write and
@@ -98,7 +105,7 @@ function attributesOf(record: LogRecord): Attributes {
 }
 
 /** Log records as OpenTelemetry log records (App Insights `traces`), dimensions as attributes. */
-export function otelSink(): LogSink {
+export function otelSink(): { write(record: LogRecord): void } {
   return {
     write(record) {
       const { logs, SeverityNumber } = otelLogs();
