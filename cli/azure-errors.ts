@@ -66,7 +66,7 @@ export function accessMessage(problem: AccessProblem, subscription?: string): st
     case 'wrong-tenant':
       return `the signed-in account's token is for another tenant than subscription ${sub}: run \`az login --tenant <tenant-of-the-subscription>\` and \`az account set --subscription ${sub}\``;
     case 'no-access':
-      return `no access to subscription ${sub}: assign the signed-in identity the "Backup Remediator Reader" role (plan) or "Backup Remediator Operator" role (apply) at /subscriptions/${sub} (built-in Reader is enough for plan), or \`az account set --subscription ${sub}\` if another signed-in account has access`;
+      return `no access to subscription ${sub}: assign the signed-in identity the "Backup Remediator Reader (<environment>)" role (plan) or "Backup Remediator Operator (<environment>)" role (apply) at /subscriptions/${sub} (built-in Reader is enough for plan), or \`az account set --subscription ${sub}\` if another signed-in account has access`;
     case 'unknown-subscription':
       return `unknown subscription ${sub}: it does not exist or is not visible to the signed-in account; check \`az account list\` and \`az account set --subscription ${sub}\``;
   }

@@ -8,7 +8,9 @@ import { metrics, trace } from '@opentelemetry/api';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type SumMetricData } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { sampleEstatePath } from '../emulator/sample';
 import { createLogger, functionContextSink, memorySink } from '../lib/log';
 import { itemOutcome, ITEM_OUTCOMES } from '../lib/report/outcome';
@@ -121,5 +123,14 @@ describe('telemetry dimensions', () => {
     createLogger(mem).child({ runId: 'r1' }).info('hello', { vmId: 'v' });
     expect(mem.records).toEqual([expect.objectContaining({ runId: 'r1', vmId: 'v', msg: 'hello', level: 'info' })]);
     expect(typeof otelSink().write).toBe('function');
+  });
+
+  it('loading the engine, the runtime and the CLI loads no OpenTelemetry package (cold start stays lean)', () => {
+    // The compiled code, in a fresh process (`npm test` builds first): what a cold Function App or CLI start loads.
+    const probe = "for (const m of ['./dist/lib/engine', './dist/lib/runtime', './dist/lib/log', './dist/cli/main']) require(m);" +
+      "console.log(JSON.stringify(Object.keys(require.cache).filter((k) => /opentelemetry/.test(k))))";
+    const r = spawnSync(process.execPath, ['-e', probe], { cwd: join(__dirname, '..'), encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([]);
   });
 });
