@@ -1,11 +1,15 @@
 // `backup-remediator plan|apply|simulate|demo`. A thin adapter: commander parses, cli/run.ts and
 // cli/demo.ts do the work through lib/engine.ts, and every error ends as a message and an exit code.
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { InvalidResourceIdError } from '../lib/arm/ids';
 import { ConfigError } from '../lib/config';
 import { OUTPUT_FORMATS, type OutputFormat } from '../lib/report';
+import { asAccessError, AzureAccessError, subscriptionIn } from './azure-errors';
 import { runDemo } from './demo';
+import { examples } from './help';
 import { EXIT, EXIT_CODES_HELP, UsageError } from './exit-codes';
 import { processIo, type CliIo } from './io';
 import { runCommand, type RunFlags } from './run';
@@ -24,8 +28,8 @@ interface SimulateFlags {
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-function outputOption(): Option {
-  return new Option('-o, --output <format>', 'report format').choices(OUTPUT_FORMATS as string[]).default('table');
+function outputOption(formats: readonly string[] = OUTPUT_FORMATS): Option {
+  return new Option('-o, --output <format>', 'report format').choices(formats as string[]).default('table');
 }
 
 function addRunOptions(cmd: Command): Command {
@@ -45,17 +49,23 @@ function addRunOptions(cmd: Command): Command {
 export function buildProgram(io: CliIo, cleanups: (() => Promise<void>)[], setCode: (code: number) => void): Command {
   const program = new Command('backup-remediator')
     .description('Keeps Azure VM backups healthy: classifies failed backup jobs, diagnoses through ARM and applies the safe documented fixes (dry-run first).')
-    .addHelpText('after', `\n${EXIT_CODES_HELP}\n`)
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .addHelpText('after', `\n${examples('program')}\n${EXIT_CODES_HELP}\n`)
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });
   const cleanup = (fn: () => Promise<void>): void => void cleanups.push(fn);
 
   addRunOptions(program.command('plan').description('dry-run: read only and print what would be done'))
+    .option('--out <file>', 'also save the plan (schema-versioned, with the facts each action relied on and a digest) for `apply --plan`')
+    .addHelpText('after', examples('plan'))
     .action(async (opts: RunFlags) => setCode(await runCommand('plan', opts, io, cleanup)));
 
   addRunOptions(program.command('apply').description('apply the plan (asks first on a terminal unless --yes)'))
     .option('-y, --yes', 'apply without asking (required when stdin is not a terminal)')
+    .option('--plan <file>', 'execute exactly this saved plan (`plan --out`); actions whose facts changed are refused')
+    .option('--max-plan-age <duration>', 'refuse a saved plan older than this; default REMEDIATION_PLAN_MAX_AGE, else 24h')
+    .addHelpText('after', examples('apply'))
     .action(async (opts: RunFlags) => setCode(await runCommand('apply', opts, io, cleanup)));
 
   program
@@ -72,6 +82,7 @@ export function buildProgram(io: CliIo, cleanups: (() => Promise<void>)[], setCo
       return Number(v);
     }, 0)
     .option('--ca-out <file>', 'write the CA certificate (PEM) here, for NODE_EXTRA_CA_CERTS or the Azure CLI')
+    .addHelpText('after', examples('simulate'))
     .option('--as-written', "serve the estate's dates as written; default: re-based so that its `now` is the moment the server starts")
     .option('--log-out <file>', 'write every answered request to this file as JSON lines (method, path, status, category, time; truncated at start)')
     .option('--log-bodies', 'with --log-out: include request and response bodies (never for token requests)')
@@ -97,14 +108,39 @@ export function buildProgram(io: CliIo, cleanups: (() => Promise<void>)[], setCo
     .command('demo', { isDefault: false })
     .description('plan, apply and verify over the built-in sample estate in an in-process emulator (what `npm start` runs)')
     .option('--estate <file>', 'another estate file instead of the built-in sample')
-    .addOption(outputOption())
+    // The demo interleaves its reports with narration on stdout: no single HTML document there.
+    .addOption(outputOption(OUTPUT_FORMATS.filter((f) => f !== 'html')))
     .option('-q, --quiet', 'no progress or warnings on stderr')
     .option('-v, --verbose', 'engine log as JSON lines on stderr')
+    .addHelpText('after', examples('demo'))
     .action(async (opts: { estate?: string; output: OutputFormat; quiet?: boolean; verbose?: boolean }) =>
       setCode(await runDemo(opts, io, cleanup)),
     );
 
   return program;
+}
+
+/** The version in package.json (two levels up from dist/cli/ and from cli/ under ts-jest alike). */
+function packageVersion(): string {
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(__dirname, rel), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'backup-remediator' && pkg.version) return pkg.version;
+    } catch {
+      // Not this level; try the next.
+    }
+  }
+  return 'unknown';
+}
+
+const verbose = (argv: string[]): boolean => argv.includes('--verbose') || argv.includes('-v');
+
+function stackOf(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  // AggregateAuthenticationError lists what each credential tried; that is what --verbose is for.
+  const inner = (err as { errors?: unknown }).errors;
+  const details = Array.isArray(inner) ? inner.map((x) => `  ${x instanceof Error ? `${x.name}: ${x.message}` : String(x)}`) : [];
+  return [err.stack ?? err.message, ...details].join('\n');
 }
 
 async function closeAll(cleanups: (() => Promise<void>)[]): Promise<void> {
@@ -125,6 +161,13 @@ export async function main(argv: string[], io: CliIo = processIo(), cleanups: ((
     if (e instanceof CommanderError) {
       // Help and version are successes; every other commander error is a usage error it already printed.
       return e.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    // Sign-in and access problems anywhere in the run: one line with the fix, not a stack.
+    const access = e instanceof AzureAccessError ? e : asAccessError(e, subscriptionIn(e));
+    if (access) {
+      io.stderr.write(`error: ${access.message}\n`);
+      if (verbose(argv)) io.stderr.write(`${stackOf(access.cause)}\n`);
+      return EXIT.badInput;
     }
     if (e instanceof UsageError || e instanceof InvalidResourceIdError || e instanceof ConfigError) {
       io.stderr.write(`error: ${e.message}\n`);

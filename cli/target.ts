@@ -2,6 +2,7 @@
 // in-process emulator loaded with an estate file. Both end up as the same ArmContext.
 
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { DefaultAzureCredential } from '@azure/identity';
 import { createArmContext, type ArmContext } from '../lib/arm/clients';
 import { staticTokenCredential } from '../emulator/credential';
@@ -21,6 +22,8 @@ export interface Target {
   /** Subscriptions known without asking ARM (the estate's); undefined for real Azure. */
   knownSubscriptions?: string[];
   description: string;
+  /** What a saved plan records as where its facts were read; apply --plan refuses another. */
+  planTarget: string;
   close(): Promise<void>;
 }
 
@@ -68,6 +71,7 @@ export async function emulatorTarget(estateFile: string, opts: { lroPollInterval
     verifyPollIntervalMs: 30_000,
     knownSubscriptions: emu.state.estate.subscriptions.map((s) => s.id.toLowerCase()),
     description: `in-process emulator at ${emu.endpoint} (estate ${estateFile})`,
+    planTarget: `estate ${path.resolve(estateFile)}`,
     close: () => emu.stop(),
   };
 }
@@ -79,6 +83,7 @@ export function azureTarget(endpoint: string): Target {
     arm,
     now: () => new Date(),
     description: `ARM at ${arm.endpoint}`,
+    planTarget: arm.endpoint,
     close: async () => undefined,
   };
 }

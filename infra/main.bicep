@@ -81,6 +81,9 @@ param enableEventSubscription string = 'false'
 @description('Also route Azure Backup "Backup Health" metric alerts of the target subscriptions to the app (docs/design.md).')
 param routeBackupHealthMetricAlerts bool = false
 
+@description('Comma-separated e-mail addresses told when a VM is escalated or work is dead-lettered (REMEDIATION_ALERT_EMAILS).')
+param alertEmails string = ''
+
 // The work queue name is fixed: the queue trigger binds to it at build time.
 var queueName = 'remediate-vm'
 
@@ -93,6 +96,7 @@ var tags = { 'azd-env-name': environmentName, application: 'backup-remediator' }
 var deploymentContainerName = 'app-package-${take(resourceToken, 7)}'
 var identityName = 'id-remediator-${resourceToken}'
 var functionAppName = 'func-remediator-${resourceToken}'
+var appInsightsName = 'appi-remediator-${resourceToken}'
 // Known at deployment start (not a module output), so What-If can predict the resources named from it.
 var storageAccountName = 'stremed${resourceToken}'
 
@@ -172,11 +176,38 @@ module monitoring 'modules/monitoring.bicep' = {
   scope: rg
   params: {
     logAnalyticsName: 'log-remediator-${resourceToken}'
-    appInsightsName: 'appi-remediator-${resourceToken}'
+    appInsightsName: appInsightsName
     location: location
     tags: tags
     appPrincipalId: identity.outputs.principalId
     appIdentityId: appIdentity.id
+  }
+}
+
+// The operators' dashboard and the alerts that tell a human when the remediator gives up.
+module workbook 'modules/workbook.bicep' = {
+  name: 'workbook'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    appInsightsName: appInsightsName
+  }
+  // The component the workbook reads is created by the monitoring module.
+  dependsOn: [ monitoring ]
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    appInsightsId: monitoring.outputs.appInsightsId
+    actionGroupName: 'ag-remediator-ops-${resourceToken}'
+    escalationRuleName: 'alert-remediation-escalated-${resourceToken}'
+    poisonRuleName: 'alert-remediation-poison-${resourceToken}'
+    alertEmailAddresses: filter(map(split(alertEmails, ','), address => trim(address)), address => !empty(address))
   }
 }
 

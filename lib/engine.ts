@@ -19,6 +19,7 @@ import { isThrottled, RunBudget, scopeFinding } from './guardrails';
 import type { Ledger, PendingVerification } from './ledger';
 import { silentLogger, type Logger } from './log';
 import { diagnoseOptionsFor, planItem } from './plan';
+import { recordRunTelemetry } from './telemetry';
 import type { Finding, PlanItem, PlannedAction, RunMode, RunNote, RunReport } from './types';
 import { verifyBackup } from './verify';
 import { closeAbandonedRuns, startHeartbeat, type ClosedRun } from './ledger/liveness';
@@ -176,6 +177,7 @@ export async function runRemediation(given: RunOptions): Promise<RunReport> {
   const report = buildReport(runId, mode, startedAt, now(), items, notes);
   await ledger.finishRun(runId, report);
   log.info('run finished', { summary: report.summary });
+  recordRunTelemetry(report);
   rc.progress(`run ${runId} finished: ${report.summary.items} item(s), ${report.summary.writes} write(s)`);
   return report;
 }
@@ -392,4 +394,43 @@ export async function discoverWork(opts: Omit<RunOptions, 'mode'>): Promise<{ vm
     if (!byVm.has(key)) byVm.set(key, { vmId: c.vmId, jobId: c.jobId });
   }
   return [...byVm.values()];
+}
+
+/**
+ * Applies exactly these planned items (a saved plan file, or the plan an operator confirmed): no
+ * discovery and no new action. Each proposed action still runs only after its fresh precondition
+ * read, under every guardrail (executeItem); actions already marked (refused by the caller) are
+ * reported as they are. Items of one VM run one after the other.
+ */
+export async function applyPlannedItems(items: PlanItem[], given: Omit<RunOptions, 'mode' | 'since'> & { notes?: RunNote[] }): Promise<RunReport> {
+  const runId = given.runId ?? randomUUID();
+  const now = given.now ?? (() => new Date());
+  const log = (given.log ?? silentLogger()).child({ runId });
+  const startedAt = now();
+  const scope = resolveScope(given);
+  const opts: RunOptions = { ...given, mode: 'apply', settings: withRunSubscriptions(given.settings, scope) };
+  // Recorded as any apply run: run row first, heartbeat, decisions and writes ahead (lib/execute).
+  await opts.ledger.startRun({ runId, mode: 'apply', trigger: opts.trigger ?? 'cli', scope, startedAt });
+  const stopHeartbeat = startHeartbeat(opts.ledger, runId, (err) => log.warn('ledger: heartbeat failed', { err }));
+  log.info('run started', { mode: 'apply', planned: items.length });
+  const rc: RunContext = { runId, opts, now, log, startedAt, scope, limit: pLimit(Math.max(1, opts.settings.concurrency)), progress: (m) => opts.onProgress?.(m) };
+  const exec = executeContext(rc);
+  const byVm = new Map<string, PlanItem[]>();
+  for (const item of items) byVm.set(item.vmId.toLowerCase(), [...(byVm.get(item.vmId.toLowerCase()) ?? []), item]);
+  try {
+    await Promise.all([...byVm.values()].map((group) => rc.limit(async () => {
+      for (const item of group) {
+        await exec.onChange!(item);
+        await executeItem(item, exec);
+        await exec.onChange!(item);
+      }
+    })));
+  } finally {
+    stopHeartbeat();
+  }
+  const report = buildReport(runId, 'apply', startedAt, now(), items, given.notes ?? []);
+  await opts.ledger.finishRun(runId, report);
+  log.info('run finished', { summary: report.summary });
+  recordRunTelemetry(report);
+  return report;
 }

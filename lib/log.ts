@@ -1,5 +1,8 @@
 // Structured logging for the engine. Every line is one JSON object so the Functions host, the CLI
-// and tests can all read it; the sink decides where lines go (context.log, stderr, memory).
+// and tests can all read it; the sink decides where lines go (context.log, stderr, memory,
+// OpenTelemetry in Azure).
+
+import { otelSink, telemetryActive } from './telemetry';
 
 import { redactValue } from './redact';
 
@@ -68,14 +71,20 @@ export function streamSink(stream: { write(chunk: string): unknown } = process.s
   return { write: (record) => void stream.write(JSON.stringify(record) + '\n') };
 }
 
-/** Routes by level to a Functions InvocationContext-like object (context.log / warn / error). */
+/**
+ * Routes by level to a Functions InvocationContext-like object (context.log / warn / error), or,
+ * once Azure Monitor telemetry is on, to OpenTelemetry with runId, vmId, jobId, errorCode, action and
+ * outcome as dimensions (lib/telemetry.ts) instead of inside the message text.
+ */
 export function functionContextSink(context: {
   log(...args: unknown[]): void;
   warn?(...args: unknown[]): void;
   error?(...args: unknown[]): void;
 }): LogSink {
+  const otel = otelSink();
   return {
     write(record) {
+      if (telemetryActive()) return otel.write(record);
       const line = JSON.stringify(record);
       if (record.level === 'error' && context.error) context.error(line);
       else if (record.level === 'warn' && context.warn) context.warn(line);

@@ -5,8 +5,10 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { createArmContext, type ArmContext } from './arm/clients';
 import { ConfigError, loadSettings, type Settings } from './config';
+import { appCredential } from './credential';
 import { createLedger, storageFromEnv, type Ledger } from './ledger';
 import { createLogger, streamSink, type Logger } from './log';
+import { otelSink, startAzureTelemetry } from './telemetry';
 import { createWorkQueue, type WorkQueue } from './storage/queue';
 
 export interface Runtime {
@@ -38,11 +40,8 @@ export async function runtimeFromEnv(env: Record<string, string | undefined> = p
   if (!storage) {
     throw new ConfigError(['No storage configured: set AzureWebJobsStorage (connection string) or AzureWebJobsStorage__accountName (identity-based)']);
   }
-  const clientId = env.AZURE_CLIENT_ID?.trim() || undefined;
-  // @azure/identity (and MSAL under it) is loaded here, at the first runtime, not at app load.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { DefaultAzureCredential } = require('@azure/identity') as typeof import('@azure/identity');
-  const credential: TokenCredential = new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
+  // The app's user-assigned managed identity in Azure; the developer's sign-in locally (lib/credential.ts).
+  const credential: TokenCredential = appCredential(env);
   const arm = createArmContext({ endpoint: settings.armEndpoint, credential });
   const ledger =
     storage.kind === 'connection-string'
@@ -53,7 +52,9 @@ export async function runtimeFromEnv(env: Record<string, string | undefined> = p
       ? createWorkQueue({ connectionString: storage.connectionString, name: settings.queueName })
       : createWorkQueue({ queueEndpoint: storage.queueEndpoint, credential, name: settings.queueName });
   await queue.ensure();
-  return { settings, arm, ledger, queue, log: createLogger(streamSink(process.stdout)) };
+  // In Azure: OpenTelemetry to Application Insights, dimensions as customDimensions; else JSON lines.
+  const telemetry = await startAzureTelemetry(env, credential);
+  return { settings, arm, ledger, queue, log: createLogger(telemetry ? otelSink() : streamSink(process.stdout)) };
 }
 
 export function getRuntime(): Promise<Runtime> {

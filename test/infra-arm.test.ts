@@ -40,6 +40,8 @@ describeCompiled('compiled ARM template (infra/main.bicep through Bicep)', () =>
         'Microsoft.Insights/actionGroups@2023-01-01',
         'Microsoft.Insights/components@2020-02-02',
         'Microsoft.Insights/metricAlerts@2018-03-01',
+        'Microsoft.Insights/scheduledQueryRules@2023-12-01',
+        'Microsoft.Insights/workbooks@2023-06-01',
         'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31',
         'Microsoft.OperationalInsights/workspaces@2023-09-01',
         'Microsoft.Resources/deployments@2025-04-01',
@@ -252,10 +254,15 @@ describeCompiled('compiled ARM template (infra/main.bicep through Bicep)', () =>
 
   describe('events', () => {
     it('the action group calls alertWebhook on /api/alerts with the common alert schema', () => {
-      const receivers = props(one('Microsoft.Insights/actionGroups')).azureFunctionReceivers as Record<string, Value>[];
+      // The events module's group calls the app; the alerts module's group (operators) only e-mails.
+      const groups = ofType('Microsoft.Insights/actionGroups');
+      expect(groups.map((g) => g.deployment.join('/')).sort()).toEqual(['alerts', 'events']);
+      const appGroup = groups.find((g) => g.deployment.join('/') === 'events')!;
+      const receivers = props(appGroup).azureFunctionReceivers as Record<string, Value>[];
       expect(receivers).toHaveLength(1);
       expect(receivers[0]).toMatchObject({ functionName: 'alertWebhook', useCommonAlertSchema: true });
-      expect(one('Microsoft.Insights/actionGroups').raw.properties).toMatchObject({
+      expect(props(groups.find((g) => g.deployment.join('/') === 'alerts')!).azureFunctionReceivers ?? []).toEqual([]);
+      expect(appGroup.raw.properties).toMatchObject({
         azureFunctionReceivers: [{ httpTriggerUrl: "[format('https://{0}/api/alerts', parameters('functionAppHostName'))]" }],
       });
     });

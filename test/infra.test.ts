@@ -35,6 +35,7 @@ describe('syntax', () => {
   it('finds every template', () => {
     expect(sorted(files.keys())).toEqual([
       'main.bicep',
+      'modules/alerts.bicep',
       'modules/events.bicep',
       'modules/function-app.bicep',
       'modules/identity.bicep',
@@ -42,6 +43,7 @@ describe('syntax', () => {
       'modules/remediator-role-assignment.bicep',
       'modules/remediator-roles.bicep',
       'modules/storage.bicep',
+      'modules/workbook.bicep',
     ]);
   });
 
@@ -68,6 +70,8 @@ describe('syntax', () => {
         'modules/events.bicep',
         'modules/remediator-roles.bicep',
         'modules/remediator-role-assignment.bicep',
+        'modules/workbook.bicep',
+        'modules/alerts.bicep',
       ]),
     );
     for (const p of paths) expect(files.has(String(p))).toBe(true);
@@ -101,7 +105,7 @@ describe('local settings, package and docs', () => {
       .map((l) => l.trim())
       .filter((l) => l && !l.startsWith('#'));
     for (const kept of ['dist/', 'dist/functions/', 'host.json', 'package.json', 'node_modules/']) expect(patterns).not.toContain(kept);
-    expect(patterns).toEqual(expect.arrayContaining(['test/', 'infra/', 'local.settings.json', '*.ts']));
+    expect(patterns).toEqual(expect.arrayContaining(['/test/', '/infra/', 'local.settings.json', '*.ts']));
   });
 
   it('docs/deploy.md documents every azd variable, both roles and the rollback', () => {

@@ -76,9 +76,11 @@ export function buildAppPackage(root = ROOT): AppPackage {
   if (!existsSync(join(root, 'dist', 'functions', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
   const work = mkdtempSync(join(tmpdir(), 'app-package-'));
   const files = [...keptProjectFiles(root)];
+  // .funcignore applies to node_modules too (its rules there drop builds Node never requires).
+  const rules = ignore().add(readFileSync(join(root, '.funcignore'), 'utf8'));
   for (const p of productionPackages(root)) {
     // Optional packages for other platforms are in the lock but not on disk: npm skips them too.
-    if (existsSync(join(root, p))) files.push(...packageFiles(root, p));
+    if (existsSync(join(root, p))) files.push(...packageFiles(root, p).filter((f) => !rules.ignores(f)));
   }
   // zip reads the list from stdin, paths relative to the checkout: no staging copy.
   const zip = join(work, 'app.zip');
