@@ -10,7 +10,7 @@ import { catalogueEntry } from './catalogue';
 import { classify } from './classify';
 import type { Settings } from './config';
 import { createDiagnoser, type DiagnoseOptions } from './diagnose';
-import { discoverFailures } from './discover';
+import { discoverFailures, needsJobDetails, readJobDetails } from './discover';
 import type { Candidate } from './discover/types';
 import { executeItem, type ActionRunner } from './execute';
 import { isThrottled, RunBudget, scopeFinding } from './guardrails';
@@ -291,11 +291,17 @@ async function planCandidate(
   candidate: Candidate,
   ctx: { arm: ArmContext; settings: Settings; diagnoser: ReturnType<typeof createDiagnoser>; log: Logger; now: Date },
 ): Promise<PlanItem> {
-  const c = candidate;
+  let c = candidate;
   const log = ctx.log.child({ vmId: c.vmId, jobId: c.jobId });
-  const classification = classify(c.job as Parameters<typeof classify>[0]);
-  const entry = catalogueEntry(classification.code);
+  let classification = classify(c.job as Parameters<typeof classify>[0]);
   try {
+    // A row without the job's error details is classified from the job itself (one GET at most).
+    if (needsJobDetails(c, classification)) {
+      c = await readJobDetails(ctx.arm, c);
+      classification = classify(c.job as Parameters<typeof classify>[0]);
+    }
+    candidate = c;
+    const entry = catalogueEntry(classification.code);
     const diagnosis = await ctx.diagnoser.diagnose(candidate, diagnoseOptionsFor(entry, ctx.settings));
     const item = planItem(candidate, classification, diagnosis, entry, {
       subscriptions: ctx.settings.subscriptions,

@@ -2,7 +2,9 @@
 //
 // Tables (rows built from the live estate at query time, one column set as in ARG):
 //   RecoveryServicesResources  backup jobs of the last 14 days (simulated clock) and protected items,
-//                              `properties` equal to the REST shapes (serializeJob / serializeProtectedItem)
+//                              `properties` equal to the REST shapes (serializeJob / serializeProtectedItem),
+//                              except that job rows carry errorDetails / extendedInfo only with the
+//                              estate's simulation.graphJobShape 'full' (default 'conservative': neither)
 //   Resources                  VMs, VM extensions, restore point collections, Recovery Services vaults
 // As in ARG, `type` and `resourceGroup` are lower-case while `id` keeps ARM's casing.
 // The query language is the subset in ../kql.ts; anything else is a 400 BadRequest naming the
@@ -70,12 +72,15 @@ type Res = { id: string; name: string; type: string; location?: string; tags?: u
 function recoveryServicesRows(state: EmulatorState, inScope: (sub: string) => boolean, now: Date): Row[] {
   const rows: Row[] = [];
   const oldest = now.getTime() - JOB_WINDOW_MS;
+  // Public samples of these rows never show errorDetails or extendedInfo: only the `full` shape serves them.
+  const full = state.estate.simulation.graphJobShape === 'full';
+  const shape = { errorDetails: full, extendedInfo: full };
   for (const v of state.vaults.values()) {
     if (!inScope(v.sub.id)) continue;
     const location = v.vault.location ?? v.rg.location;
     for (const job of v.vault.jobs) {
       if (Date.parse(job.startTime) < oldest) continue;
-      rows.push(row(state, { ...(serializeJob(v.id, job, now) as Res), location }, v.sub.id, v.rg.name));
+      rows.push(row(state, { ...(serializeJob(v.id, job, now, shape) as Res), location }, v.sub.id, v.rg.name));
     }
   }
   for (const e of state.protectedItems.values()) {
