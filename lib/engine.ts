@@ -44,6 +44,8 @@ export interface RunOptions {
   verifyWait?: (ms: number) => Promise<void>;
   /** Poll interval while verifying a triggered backup. Default 30 s. */
   verifyPollIntervalMs?: number;
+  /** Force a discovery path (default: Resource Graph for subscriptions, REST for a vault, VM or job). */
+  discoveryPath?: 'rest' | 'graph';
   /** Called after each successful write (tests use it to flip the kill switch between writes). */
   onWrite?: (action: PlannedAction, item: PlanItem) => void | Promise<void>;
 }
@@ -147,7 +149,7 @@ export async function runRemediation(opts: RunOptions): Promise<RunReport> {
   const notes: RunNote[] = [];
   try {
     const since = opts.since ?? new Date(startedAt.getTime() - settings.lookbackMs);
-    const discovered = await discoverFailures(arm, scope, { since, now: startedAt });
+    const discovered = await discoverFailures(arm, scope, { since, now: startedAt, path: opts.discoveryPath });
     const candidates = discovered.candidates;
     notes.push(...discoveryNotes(discovered));
     progress(`discovered ${candidates.length} failed backup job(s)`);
