@@ -17,6 +17,7 @@ import { isThrottled, RunBudget, scopeFinding } from './guardrails';
 import type { Ledger, PendingVerification } from './ledger';
 import { silentLogger, type Logger } from './log';
 import { planItem } from './plan';
+import { interleaveBySubscription } from './schedule';
 import type { Finding, PlanItem, PlannedAction, RunMode, RunNote, RunReport, Verification } from './types';
 import { JOB_NOT_FOUND, verifyBackup } from './verify';
 
@@ -179,7 +180,7 @@ export async function runRemediation(opts: RunOptions): Promise<RunReport> {
       lastOfVm.set(key, next);
       return next;
     };
-    const work = candidates.map((candidate) =>
+    const runItem = (candidate: Candidate): Promise<PlanItem> =>
       oneVmAtATime(candidate.vmId, () => limit(async (): Promise<PlanItem> => {
         const item = await planCandidate(candidate, { arm, settings, diagnoser, log, now: startedAt });
         if (mode === 'apply') {
@@ -204,8 +205,10 @@ export async function runRemediation(opts: RunOptions): Promise<RunReport> {
         done += 1;
         if (done % 25 === 0 || done === candidates.length) progress(`${done}/${candidates.length} item(s) done`);
         return item;
-      })),
-    );
+      }));
+    // Started round-robin over subscriptions (lib/schedule.ts); reported in discovery's order.
+    const work: Promise<PlanItem>[] = new Array(candidates.length);
+    for (const i of interleaveBySubscription(candidates)) work[i] = runItem(candidates[i]!);
     items.push(...(await Promise.all(work)));
 
     // Backups triggered by an earlier run that were still running then: verify, never re-trigger,
