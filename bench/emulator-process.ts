@@ -25,7 +25,10 @@ async function child(): Promise<void> {
       if (m.cmd === 'reset') emu.requests.reset();
       else if (m.cmd === 'records') result = emu.requests.all().filter((r) => r.category !== 'token');
       else if (m.cmd === 'advance') { emu.clock.advance(m.ms ?? 0); result = emu.clock.now().toISOString(); }
-      else if (m.cmd === 'rss') result = { rssMiB: rssMiB(), peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) };
+      else if (m.cmd === 'rss') {
+        const cpu = process.cpuUsage();
+        result = { rssMiB: rssMiB(), peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024), cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+      }
       else if (m.cmd === 'stop') { await emu.stop(); send({ id: m.id }); process.exit(0); }
       send({ id: m.id, result } satisfies Reply);
     } catch (e) {
@@ -45,7 +48,8 @@ export interface RemoteEmulator {
   advance(ms: number): Promise<void>;
   resetRequests(): Promise<void>;
   records(): Promise<RequestRecord[]>;
-  rss(): Promise<{ rssMiB: number; peakRssMiB: number }>;
+  /** RSS now and at peak, and CPU seconds used since the process started. */
+  rss(): Promise<{ rssMiB: number; peakRssMiB: number; cpuSeconds: number }>;
   stop(): Promise<void>;
 }
 
@@ -78,7 +82,7 @@ export function startEmulatorProcess(o: EstateOptions & { graphJobShape?: 'conse
           advance: async (ms) => void (simNow = new Date((await call('advance', ms)) as string)),
           resetRequests: async () => void (await call('reset')),
           records: async () => (await call('records')) as RequestRecord[],
-          rss: async () => (await call('rss')) as { rssMiB: number; peakRssMiB: number },
+          rss: async () => (await call('rss')) as { rssMiB: number; peakRssMiB: number; cpuSeconds: number },
           stop: async () => {
             proc.removeAllListeners('exit');
             await call('stop').catch(() => undefined);

@@ -202,6 +202,8 @@ interface PhaseFigures {
   /** Peak RSS of the engine's process (bench + engine; the emulator runs in its own process). */
   peakRssMiB: number;
   emulatorPeakRssMiB: number;
+  /** CPU seconds (user + system) of the phase: the engine's process and the emulator's. */
+  cpuSeconds: { engine: number; emulator: number };
 }
 
 function countBy<T>(xs: T[], key: (x: T) => string): Record<string, number> {
@@ -210,7 +212,7 @@ function countBy<T>(xs: T[], key: (x: T) => string): Record<string, number> {
   return Object.fromEntries(Object.entries(out).sort((a, b) => b[1] - a[1]));
 }
 
-function figures(mode: RunMode, report: RunReport, records: RequestRecord[], wallMs: number, ctx: { rowsLackDetails: boolean; allowedActions: readonly string[]; emulatorPeakRssMiB: number }): PhaseFigures {
+function figures(mode: RunMode, report: RunReport, records: RequestRecord[], wallMs: number, ctx: { rowsLackDetails: boolean; allowedActions: readonly string[]; emulatorPeakRssMiB: number; cpuSeconds: { engine: number; emulator: number } }): PhaseFigures {
   const counted = mode === 'plan' ? 'proposed' : 'applied';
   // A VM counts as remediated (or, for plan, as one to remediate) when at least one write is applied (proposed).
   const remediated = report.items.filter((i) => i.actions.some((a) => (a.status ?? 'proposed') === counted)).length;
@@ -256,6 +258,7 @@ function figures(mode: RunMode, report: RunReport, records: RequestRecord[], wal
     // maxRSS is the process's high-water mark (KiB): the apply figure includes the plan's peak.
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     emulatorPeakRssMiB: ctx.emulatorPeakRssMiB,
+    cpuSeconds: ctx.cpuSeconds,
   };
 }
 
@@ -291,6 +294,7 @@ function printPhase(f: PhaseFigures): void {
       '\n',
   );
   out.write(`wall ÷ throttle bound     ${f.ratios.throttle ?? '- (bound 0 s)'}\n`);
+  out.write(`CPU time                  engine ${f.cpuSeconds.engine.toFixed(1)} s, emulator ${f.cpuSeconds.emulator.toFixed(1)} s (wall time on a shared machine follows CPU)\n`);
   out.write(`peak RSS                  engine process ${f.peakRssMiB} MiB; emulator process ${f.emulatorPeakRssMiB} MiB\n`);
   out.write(`${f.mode === 'plan' ? 'proposed' : 'done    '} digest           ${f.digest} (${f.fingerprint.length} lines)\n`);
   out.write('requests by kind:\n');
@@ -303,12 +307,16 @@ type Ctx = { rowsLackDetails: boolean; allowedActions: readonly string[] };
 
 async function phase(mode: RunMode, emu: RemoteEmulator, run: (mode: RunMode) => Promise<RunReport>, ctx: Ctx): Promise<PhaseFigures> {
   await emu.resetRequests();
+  const emuCpu0 = (await emu.rss()).cpuSeconds;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const report = await run(mode);
   const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   const records = await emu.records();
-  const { peakRssMiB } = await emu.rss();
-  return figures(mode, report, records, wall, { ...ctx, emulatorPeakRssMiB: peakRssMiB });
+  const { peakRssMiB, cpuSeconds: emuCpu1 } = await emu.rss();
+  const cpuSeconds = { engine: (cpu.user + cpu.system) / 1e6, emulator: emuCpu1 - emuCpu0 };
+  return figures(mode, report, records, wall, { ...ctx, emulatorPeakRssMiB: peakRssMiB, cpuSeconds });
 }
 
 /** `--plan-out` saves the plan's fingerprint; `--compare-plan` checks this run's against a saved one. */
