@@ -305,10 +305,9 @@ async function planCandidate(
       c = await readJobDetails(ctx.arm, c);
       classification = classify(c.job as Parameters<typeof classify>[0]);
     }
-    candidate = c;
     const entry = catalogueEntry(classification.code);
-    const diagnosis = await ctx.diagnoser.diagnose(candidate, diagnoseOptionsFor(entry, ctx.settings));
-    const item = planItem(candidate, classification, diagnosis, entry, {
+    const diagnosis = await ctx.diagnoser.diagnose(c, diagnoseOptionsFor(entry, ctx.settings));
+    const item = planItem(c, classification, diagnosis, entry, {
       subscriptions: ctx.settings.subscriptions,
       resourceGroups: ctx.settings.resourceGroups,
       allowedActions: ctx.settings.allowedActions,
