@@ -4,7 +4,7 @@ import { generateEstate } from '../emulator/generate';
 import { start, type Emulator } from '../emulator/index';
 import type { EstateOptions } from './options';
 
-export function startBenchEstate(o: EstateOptions): Promise<Emulator> {
+export function startBenchEstate(o: EstateOptions & { graphJobShape?: 'conservative' | 'full' }): Promise<Emulator> {
   const estate = generateEstate({
     subscriptions: o.subscriptions,
     vaultsPerSubscription: o.vaults / o.subscriptions,
@@ -13,6 +13,7 @@ export function startBenchEstate(o: EstateOptions): Promise<Emulator> {
     seed: o.seed,
     throttling: o.throttling,
     latencyMs: o.latencyMs,
+    graphJobShape: o.graphJobShape,
   });
   return start({ estate, port: 0 });
 }

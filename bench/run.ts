@@ -9,11 +9,14 @@ import { runRemediation } from '../lib/engine';
 import { createLedger } from '../lib/ledger';
 import { startAzurite } from '../emulator/azurite';
 import type { RunMode, RunReport } from '../lib/types';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { staticTokenCredential } from '../emulator/credential';
-import type { Emulator, RequestRecord } from '../emulator/index';
+import type { RequestRecord } from '../emulator/index';
 import { sdkClientOptions } from '../emulator/sdk-options';
 import { ARM_BUDGETS, type BudgetCategory } from '../emulator/throttle';
-import { startBenchEstate } from './estate';
+import { digest, planFingerprint, requestLowerBound, type LowerBound } from './bounds';
+import { startEmulatorProcess, type RemoteEmulator } from './emulator-process';
 import { parseBenchOptions } from './options';
 
 type BenchOptions = ReturnType<typeof options>;
@@ -22,9 +25,44 @@ function options(argv: string[]) {
   return parseBenchOptions(
     argv,
     'usage: npm run bench -- [--vms 10000] [--vaults 50] [--subscriptions 5] [--failure-rate 0.05]\n' +
-      '                        [--latency 20] [--throttling arm|off] [--concurrency 16] [--seed 1] [--json]\n',
+      '                        [--latency 20] [--throttling arm|off] [--concurrency 16] [--seed 1] [--json]\n' +
+      '                        [--graph-shape conservative|full] [--plan-out <file>] [--compare-plan <file>] [--plan-only]\n',
     { concurrency: { default: '16', min: 1 } },
   );
+}
+
+interface OwnOptions {
+  graphShape: 'conservative' | 'full';
+  planOut?: string;
+  comparePlan?: string;
+  planOnly: boolean;
+  rest: string[];
+}
+
+/** The bench's own non-numeric options, taken out before the shared estate options are parsed. */
+function ownOptions(argv: string[]): OwnOptions {
+  const { values, tokens } = parseArgs({
+    args: argv,
+    strict: false,
+    tokens: true,
+    options: { 'graph-shape': { type: 'string' }, 'plan-out': { type: 'string' }, 'compare-plan': { type: 'string' }, 'plan-only': { type: 'boolean' } },
+  });
+  const mine = new Set(['graph-shape', 'plan-out', 'compare-plan', 'plan-only']);
+  const drop = new Set<number>();
+  for (const t of tokens ?? []) {
+    if (t.kind !== 'option' || !mine.has(t.name)) continue;
+    drop.add(t.index);
+    if (t.value !== undefined && !t.inlineValue) drop.add(t.index + 1);
+  }
+  const shape = values['graph-shape'] ?? 'conservative';
+  if (shape !== 'conservative' && shape !== 'full') throw new Error('--graph-shape: expected conservative or full');
+  return {
+    graphShape: shape,
+    planOut: typeof values['plan-out'] === 'string' ? values['plan-out'] : undefined,
+    comparePlan: typeof values['compare-plan'] === 'string' ? values['compare-plan'] : undefined,
+    planOnly: values['plan-only'] === true,
+    rest: argv.filter((_, i) => !drop.has(i)),
+  };
 }
 
 /** `Microsoft.Compute/virtualMachines/extensions` from a request path; ids and names dropped. */
@@ -153,7 +191,19 @@ interface PhaseFigures {
   writes: WriteAccounting;
   /** Apply: actions that did not end `applied`, by kind, status and finding kind (why). */
   notApplied: Record<string, number>;
+  /** JobDetails_Get reads of the failed jobs themselves (issue 17: at most one per failing candidate). */
+  jobDetailReads: number;
+  lowerBound: LowerBound;
+  /** requests ÷ lower bound, wall time ÷ throttle-bound minimum (null when the bound is 0). */
+  ratios: { requests: number; throttle: number | null };
+  /** Canonical lines of what was proposed (plan) or done (apply), and their digest. */
+  fingerprint: string[];
+  digest: string;
+  /** Peak RSS of the engine's process (bench + engine; the emulator runs in its own process). */
   peakRssMiB: number;
+  emulatorPeakRssMiB: number;
+  /** CPU seconds (user + system) of the phase: the engine's process and the emulator's. */
+  cpuSeconds: { engine: number; emulator: number };
 }
 
 function countBy<T>(xs: T[], key: (x: T) => string): Record<string, number> {
@@ -162,11 +212,15 @@ function countBy<T>(xs: T[], key: (x: T) => string): Record<string, number> {
   return Object.fromEntries(Object.entries(out).sort((a, b) => b[1] - a[1]));
 }
 
-function figures(mode: RunMode, report: RunReport, records: RequestRecord[], wallMs: number): PhaseFigures {
+function figures(mode: RunMode, report: RunReport, records: RequestRecord[], wallMs: number, ctx: { rowsLackDetails: boolean; allowedActions: readonly string[]; emulatorPeakRssMiB: number; cpuSeconds: { engine: number; emulator: number } }): PhaseFigures {
   const counted = mode === 'plan' ? 'proposed' : 'applied';
   // A VM counts as remediated (or, for plan, as one to remediate) when at least one write is applied (proposed).
   const remediated = report.items.filter((i) => i.actions.some((a) => (a.status ?? 'proposed') === counted)).length;
   const arm = records.filter((r) => r.category !== 'token');
+  const failedJobs = new Set(report.items.map((i) => i.jobId.toLowerCase()));
+  const lowerBound = requestLowerBound(report, ctx);
+  const bound = throttleBound(arm);
+  const fingerprint = planFingerprint(report);
   return {
     mode,
     wallSeconds: wallMs / 1000,
@@ -182,7 +236,7 @@ function figures(mode: RunMode, report: RunReport, records: RequestRecord[], wal
     byKind: countBy(arm, (r) => `${r.method} ${r.category}${r.throttled ? ' (429)' : ''}`),
     byResourceType: countBy(arm, (r) => `${r.method} ${resourceTypeOf(r.path)}`),
     requestsPerRemediatedVm: remediated > 0 ? Math.round((arm.length / remediated) * 10) / 10 : null,
-    throttleBound: throttleBound(arm),
+    throttleBound: bound,
     verification: countBy(report.items.filter((i) => i.verification), (i) => i.verification!.outcome),
     writes: accountWrites(report, arm),
     notApplied: countBy(
@@ -193,8 +247,18 @@ function figures(mode: RunMode, report: RunReport, records: RequestRecord[], wal
       ),
       (k) => k,
     ),
+    jobDetailReads: arm.filter((r) => r.method === 'GET' && failedJobs.has(r.path.toLowerCase())).length,
+    lowerBound,
+    ratios: {
+      requests: Math.round((arm.length / Math.max(1, lowerBound.total)) * 100) / 100,
+      throttle: bound.seconds > 0 ? Math.round((wallMs / 1000 / bound.seconds) * 100) / 100 : null,
+    },
+    fingerprint,
+    digest: digest(fingerprint),
     // maxRSS is the process's high-water mark (KiB): the apply figure includes the plan's peak.
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    emulatorPeakRssMiB: ctx.emulatorPeakRssMiB,
+    cpuSeconds: ctx.cpuSeconds,
   };
 }
 
@@ -219,6 +283,9 @@ function printPhase(f: PhaseFigures): void {
     out.write(`writes not accounted for  0\n`);
   }
   out.write(`ARM requests              ${f.requests} (${f.throttled} answered 429, ${f.faulted} faulted)\n`);
+  out.write(`request lower bound       ${f.lowerBound.total}  → requests ÷ bound = ${f.ratios.requests}\n`);
+  for (const [k, n] of Object.entries(f.lowerBound.parts)) if (n > 0) out.write(`  ${pad(k, 62)} ${n}\n`);
+  out.write(`job detail reads          ${f.jobDetailReads} (JobDetails_Get of the failed jobs, at most one per item)\n`);
   out.write(`requests per ${f.mode === 'plan' ? 'VM to fix ' : 'fixed VM  '}    ${f.requestsPerRemediatedVm ?? '-'}\n`);
   const b = f.throttleBound;
   out.write(
@@ -226,48 +293,75 @@ function printPhase(f: PhaseFigures): void {
       (b.bucket ? ` (bucket ${b.bucket.category} of subscription ${b.bucket.subscription.slice(0, 8)}…: ${b.bucket.count} requests)` : '') +
       '\n',
   );
-  out.write(`peak RSS                  ${f.peakRssMiB} MiB\n`);
+  out.write(`wall ÷ throttle bound     ${f.ratios.throttle ?? '- (bound 0 s)'}\n`);
+  out.write(`CPU time                  engine ${f.cpuSeconds.engine.toFixed(1)} s, emulator ${f.cpuSeconds.emulator.toFixed(1)} s (wall time on a shared machine follows CPU)\n`);
+  out.write(`peak RSS                  engine process ${f.peakRssMiB} MiB; emulator process ${f.emulatorPeakRssMiB} MiB\n`);
+  out.write(`${f.mode === 'plan' ? 'proposed' : 'done    '} digest           ${f.digest} (${f.fingerprint.length} lines)\n`);
   out.write('requests by kind:\n');
   for (const [k, n] of Object.entries(f.byKind)) out.write(`  ${pad(k, 40)} ${n}\n`);
   out.write('requests by resource type:\n');
   for (const [k, n] of Object.entries(f.byResourceType)) out.write(`  ${pad(k, 80)} ${n}\n`);
 }
 
-async function phase(mode: RunMode, emu: Emulator, run: (mode: RunMode) => Promise<RunReport>): Promise<PhaseFigures> {
-  emu.requests.reset();
+type Ctx = { rowsLackDetails: boolean; allowedActions: readonly string[] };
+
+async function phase(mode: RunMode, emu: RemoteEmulator, run: (mode: RunMode) => Promise<RunReport>, ctx: Ctx): Promise<PhaseFigures> {
+  await emu.resetRequests();
+  const emuCpu0 = (await emu.rss()).cpuSeconds;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const report = await run(mode);
   const wall = performance.now() - t0;
-  return figures(mode, report, emu.requests.all(), wall);
+  const cpu = process.cpuUsage(cpu0);
+  const records = await emu.records();
+  const { peakRssMiB, cpuSeconds: emuCpu1 } = await emu.rss();
+  const cpuSeconds = { engine: (cpu.user + cpu.system) / 1e6, emulator: emuCpu1 - emuCpu0 };
+  return figures(mode, report, records, wall, { ...ctx, emulatorPeakRssMiB: peakRssMiB, cpuSeconds });
+}
+
+/** `--plan-out` saves the plan's fingerprint; `--compare-plan` checks this run's against a saved one. */
+function comparePlans(own: OwnOptions, plan: PhaseFigures, apply: PhaseFigures | undefined): { same: boolean; missing: string[]; extra: string[] } | undefined {
+  const mine = { plan: plan.fingerprint, apply: apply?.fingerprint };
+  if (own.planOut) writeFileSync(own.planOut, JSON.stringify(mine, null, 1));
+  if (!own.comparePlan) return undefined;
+  const saved = JSON.parse(readFileSync(own.comparePlan, 'utf8')) as { plan: string[]; apply?: string[] };
+  const a = [...saved.plan, ...(apply && saved.apply ? saved.apply.map((l) => `apply ${l}`) : [])];
+  const b = [...mine.plan, ...(apply && saved.apply ? mine.apply!.map((l) => `apply ${l}`) : [])];
+  const sa = new Set(a);
+  const sb = new Set(b);
+  const missing = a.filter((l) => !sb.has(l));
+  const extra = b.filter((l) => !sa.has(l));
+  return { same: missing.length === 0 && extra.length === 0 && a.length === b.length, missing, extra };
 }
 
 async function main(): Promise<void> {
-  const o = options(process.argv.slice(2));
+  const own = ownOptions(process.argv.slice(2));
+  const o = options(own.rest);
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
   const tGen = performance.now();
-  const emu = await startBenchEstate(o);
+  const emu = await startEmulatorProcess({ ...o, graphJobShape: own.graphShape });
   const azurite = await startAzurite({ silent: true });
   log(`bench: ${o.vms} VMs in ${o.vaults} vaults over ${o.subscriptions} subscriptions, ${o.failureRate * 100}% failing, ` +
-    `throttling ${o.throttling}, latency ${o.latencyMs} ms, concurrency ${o.concurrency}; estate, emulator and Azurite ready in ${((performance.now() - tGen) / 1000).toFixed(1)} s`);
+    `throttling ${o.throttling}, latency ${o.latencyMs} ms, concurrency ${o.concurrency}, Resource Graph rows ${own.graphShape}; ` +
+    `estate, emulator (own process) and Azurite ready in ${((performance.now() - tGen) / 1000).toFixed(1)} s`);
   try {
-    const ledger = await createLedger({ connectionString: azurite.connectionString, prefix: 'bench', now: () => emu.clock.now() });
-    const sdk = sdkClientOptions(emu);
-    const arm = createArmContext({ endpoint: emu.endpoint, credential: staticTokenCredential(), ca: emu.ca, retry: sdk.retryOptions, lroPollIntervalMs: 10 });
+    const ledger = await createLedger({ connectionString: azurite.connectionString, prefix: 'bench', now: () => emu.now() });
+    const arm = createArmContext({ endpoint: emu.endpoint, credential: staticTokenCredential(), ca: emu.ca, retry: sdkClientOptions(emu).retryOptions, lroPollIntervalMs: 10 });
     const base = loadSettings({});
     // Caps sized to the estate so the bench measures the whole remediation, not the default guardrails.
     const settings: Settings = { ...base, maxVmsPerRun: o.vms, maxWritesPerKind: o.vms, concurrency: o.concurrency };
-    const subscriptions = emu.state.estate.subscriptions.map((s) => s.id);
+    const ctx: Ctx = { rowsLackDetails: own.graphShape === 'conservative', allowedActions: settings.allowedActions };
     let lastProgress = 0;
     const run = (mode: RunMode): Promise<RunReport> =>
       runRemediation({
         mode,
-        scope: { subscriptions },
+        scope: { subscriptions: emu.subscriptions },
         settings: { ...settings, mode: mode === 'apply' ? 'apply' : 'dry-run' },
         arm,
         ledger,
         trigger: 'cli',
-        now: () => emu.clock.now(),
-        verifyWait: async (ms) => emu.clock.advance(ms),
+        now: () => emu.now(),
+        verifyWait: (ms) => emu.advance(ms),
         verifyPollIntervalMs: 30_000,
         onProgress: (m) => {
           if (Date.now() - lastProgress > 5000) {
@@ -277,11 +371,21 @@ async function main(): Promise<void> {
         },
       });
 
-    const plan = await phase('plan', emu, run);
+    const plan = await phase('plan', emu, run, ctx);
     if (!o.json) printPhase(plan);
-    const apply = await phase('apply', emu, run);
-    if (o.json) process.stdout.write(JSON.stringify({ options: o, plan, apply }, null, 2) + '\n');
-    else printPhase(apply);
+    const apply = own.planOnly ? undefined : await phase('apply', emu, run, ctx);
+    const compared = comparePlans(own, plan, apply);
+    if (o.json) {
+      const strip = (f: PhaseFigures) => ({ ...f, fingerprint: undefined });
+      process.stdout.write(JSON.stringify({ options: { ...o, graphShape: own.graphShape }, plan: strip(plan), apply: apply && strip(apply), compared }, null, 2) + '\n');
+    } else {
+      if (apply) printPhase(apply);
+      if (compared) {
+        process.stdout.write(`\nplan ${compared.same ? 'IDENTICAL to' : 'DIFFERS from'} ${own.comparePlan}` +
+          (compared.same ? '\n' : `: ${compared.missing.length} line(s) missing, ${compared.extra.length} extra\n`));
+        for (const l of [...compared.missing.map((x) => `- ${x}`), ...compared.extra.map((x) => `+ ${x}`)].slice(0, 20)) process.stdout.write(`  ${l}\n`);
+      }
+    }
   } finally {
     await azurite.stop();
     await emu.stop();

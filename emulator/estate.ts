@@ -116,11 +116,22 @@ export interface FaultSpec {
   errorCode?: string;
 }
 
+/**
+ * Which job fields a shape carries (docs/emulator.md, "Job shapes"): `conservative` serves only what
+ * public Resource Graph samples show (no `errorDetails`, no `extendedInfo`); `full` serves the REST
+ * job's properties.
+ */
+export type GraphJobShape = 'conservative' | 'full';
+
 export interface SimulationSpec {
   latencyMs: number | { min: number; max: number };
   throttling: 'off' | 'arm';
   backupDurationSeconds: number;
   faults: FaultSpec[];
+  /** Resource Graph backup-job rows: `conservative` (default) or `full`. */
+  graphJobShape: GraphJobShape;
+  /** Whether REST job *lists* carry `extendedInfo` (default false; the job GET always does). */
+  jobListExtendedInfo: boolean;
 }
 
 export interface Estate {

@@ -26,6 +26,9 @@ export interface GenerateOptions {
   now?: string;
   throttling?: 'off' | 'arm';
   latencyMs?: number;
+  /** Job shapes the estate serves (docs/emulator.md, "Job shapes"); the estate defaults when omitted. */
+  graphJobShape?: 'conservative' | 'full';
+  jobListExtendedInfo?: boolean;
 }
 
 export const GENERATED_TENANT_ID = '72f988bf-0000-4000-8000-000000000001';
@@ -150,6 +153,8 @@ export function generateEstate(opts: GenerateOptions): RawEstate {
       throttling: opts.throttling ?? 'off',
       backupDurationSeconds: 0,
       faults: [],
+      ...(opts.graphJobShape ? { graphJobShape: opts.graphJobShape } : {}),
+      ...(opts.jobListExtendedInfo !== undefined ? { jobListExtendedInfo: opts.jobListExtendedInfo } : {}),
     },
   };
 }

@@ -57,6 +57,8 @@ export interface Emulator {
   faults: { add(f: FaultSpec): void; clear(): void };
   setLatency(ms: number | { min: number; max: number }): void;
   setThrottling(mode: 'off' | 'arm'): void;
+  /** Which job fields Resource Graph rows and REST job lists carry (docs/emulator.md, "Job shapes"). */
+  setJobShapes(shapes: { graph?: 'conservative' | 'full'; listExtendedInfo?: boolean }): void;
   /** Items per page of list responses. */
   setPageSize(n: number): void;
   /** Whether VM GET carries the VM's extensions as `resources` (default true, as ARM does). */
@@ -332,6 +334,10 @@ export async function start(opts: StartOptions = {}): Promise<Emulator> {
       estate.simulation.throttling = mode;
       throttler.mode = mode;
       throttler.reset();
+    },
+    setJobShapes(shapes) {
+      if (shapes.graph) estate.simulation.graphJobShape = shapes.graph;
+      if (shapes.listExtendedInfo !== undefined) estate.simulation.jobListExtendedInfo = shapes.listExtendedInfo;
     },
     setPageSize(n) {
       runtime.pageSize = n;

@@ -15,15 +15,16 @@
 //   count
 //   distinct a, b
 //   summarize <agg>, ... [by a, b = <expr>]         agg: count(), countif(e), dcount(e), sum(e), min(e),
-//                                                   max(e), arg_max(e, *), arg_min(e, *)
+//                                                   max(e), minif(e, p), maxif(e, p), arg_max(e, *),
+//                                                   arg_min(e, *) (one arg_max/arg_min per summarize)
 // Expressions: and, or, not(e), parentheses; comparisons == != =~ !~ < <= > >=;
 //   contains !contains contains_cs startswith !startswith startswith_cs endswith !endswith has !has,
 //   in (...) !in (...) in~ (...) !in~ (...), between (a .. b);
 //   + - on numbers, datetimes and timespans; literals 'str' "str" @'verbatim' 42 1.5 true false
-//   14d 2h 30m 10s 100ms, datetime(2026-11-19T06:00:00Z), dynamic(null);
+//   14d 2h 30m 10s 100ms, datetime(2026-11-19T06:00:00Z), datetime(null), dynamic(null);
 //   member access a.b.c, a['b'], a[0];
 //   functions: todatetime tostring tolower toupper toint tolong todouble toreal tobool ago now isempty
-//   isnotempty isnull isnotnull strlen iff iif coalesce array_length.
+//   isnotempty isnull isnotnull strlen iff iif coalesce array_length strcat split.
 // As in Kusto, ordering comparisons between a raw `dynamic` value (properties.x) and a datetime are a
 // query error ("use todatetime()"); the emulator refuses them too so the product cannot depend on
 // something Azure rejects.
@@ -127,8 +128,9 @@ function tokenize(src: string): Token[] {
           if (close < 0) throw new KqlError(`syntax error: unclosed datetime( at ${start}`);
           let raw = src.slice(j + 1, close).trim();
           if (/^(['"]).*\1$/.test(raw)) raw = raw.slice(1, -1);
-          const d = parseDate(raw);
-          if (!d) throw new KqlError(`syntax error: bad datetime literal '${raw}'`);
+          // datetime(null) is Kusto's null datetime (e.g. the "else" of an iff whose column is a datetime).
+          const d = raw === 'null' ? null : parseDate(raw);
+          if (d === undefined) throw new KqlError(`syntax error: bad datetime literal '${raw}'`);
           i = close + 1;
           out.push({ kind: 'datetime', text: src.slice(start, i), value: d, pos: start, end: i });
           continue;
@@ -210,9 +212,9 @@ const IN_OPS = new Set(['in', '!in', 'in~', '!in~']);
 const SCALAR_FUNCS = new Set([
   'todatetime', 'tostring', 'tolower', 'toupper', 'toint', 'tolong', 'todouble', 'toreal', 'tobool', 'ago',
   'now', 'isempty', 'isnotempty', 'isnull', 'isnotnull', 'strlen', 'iff', 'iif', 'coalesce', 'array_length',
-  'not', 'dynamic',
+  'not', 'dynamic', 'strcat', 'split',
 ]);
-const AGG_FUNCS = new Set(['count', 'countif', 'dcount', 'sum', 'min', 'max', 'arg_max', 'arg_min']);
+const AGG_FUNCS = new Set(['count', 'countif', 'dcount', 'sum', 'min', 'max', 'minif', 'maxif', 'arg_max', 'arg_min']);
 const DATETIME_FUNCS = new Set(['todatetime', 'ago', 'now']);
 
 class Parser {
@@ -359,7 +361,7 @@ class Parser {
     if ((fn === 'arg_max' || fn === 'arg_min') && (!star || args.length !== 1)) {
       throw new KqlError(`unsupported KQL: ${fn} takes exactly (expression, *)`);
     }
-    const arity: Record<string, number> = { count: 0, countif: 1, dcount: 1, sum: 1, min: 1, max: 1 };
+    const arity: Record<string, number> = { count: 0, countif: 1, dcount: 1, sum: 1, min: 1, max: 1, minif: 2, maxif: 2 };
     if (fn in arity && (args.length !== arity[fn] || star)) throw new KqlError(`unsupported KQL: ${fn} with ${args.length} argument(s)`);
     return { t: 'call', fn, args, star };
   }
@@ -498,7 +500,7 @@ class Parser {
 
 function checkArity(fn: string, n: number): void {
   const fixed: Record<string, [number, number]> = {
-    now: [0, 0], ago: [1, 1], iff: [3, 3], iif: [3, 3], coalesce: [1, 64], not: [1, 1],
+    now: [0, 0], ago: [1, 1], iff: [3, 3], iif: [3, 3], coalesce: [1, 64], not: [1, 1], strcat: [1, 64], split: [2, 2],
   };
   const [lo, hi] = fixed[fn] ?? [1, 1];
   if (n < lo || n > hi) throw new KqlError(`syntax error: ${fn}() takes ${lo === hi ? lo : `${lo}-${hi}`} argument(s), got ${n}`);
@@ -743,6 +745,8 @@ function evalCall(e: Extract<Expr, { t: 'call' }>, row: Row, ctx: Ctx): unknown 
       return null;
     }
     case 'array_length': { const v = arg(0); return Array.isArray(v) ? v.length : null; }
+    case 'strcat': return e.args.map((_, i) => { const v = arg(i); return v === null || v === undefined ? '' : toStr(v); }).join('');
+    case 'split': return toStr(arg(0)).split(toStr(arg(1)));
     default: throw new KqlError(`unsupported KQL: function '${e.fn}()'`);
   }
 }
@@ -781,7 +785,9 @@ function summarize(rows: Row[], op: Extract<Op, { op: 'summarize' }>, ctx: Ctx, 
   }
   if (op.by.length === 0 && groups.size === 0) groups.set('[]', { keys: [], rows: [] });
   const argAgg = op.aggs.find((a) => a.expr.t === 'call' && (a.expr.fn === 'arg_max' || a.expr.fn === 'arg_min'));
-  if (argAgg && op.aggs.length > 1) throw new KqlError('unsupported KQL: arg_max/arg_min together with other aggregations');
+  if (op.aggs.filter((a) => a.expr.t === 'call' && (a.expr.fn === 'arg_max' || a.expr.fn === 'arg_min')).length > 1) {
+    throw new KqlError('unsupported KQL: more than one arg_max/arg_min in one summarize');
+  }
   const out: Row[] = [];
   for (const g of groups.values()) {
     const row: Row = {};
@@ -795,12 +801,18 @@ function summarize(rows: Row[], op: Extract<Op, { op: 'summarize' }>, ctx: Ctx, 
         case 'dcount': row[agg.name] = new Set(vals().filter((v) => !isEmpty(v)).map((v) => groupKey([v]))).size; break;
         case 'sum': row[agg.name] = vals().reduce<number>((s, v) => s + (toNum(v) ?? 0), 0); break;
         case 'min':
-        case 'max': {
+        case 'max':
+        case 'minif':
+        case 'maxif': {
+          const conditional = call.fn.endsWith('if');
+          const wantMax = call.fn.startsWith('max');
           let best: unknown = null;
-          for (const v of vals()) {
+          for (const r of g.rows) {
+            if (conditional && !truthy(evaluate(call.args[1]!, r, ctx))) continue;
+            const v = evaluate(call.args[0]!, r, ctx);
             if (isEmpty(v)) continue;
             const c = best === null ? undefined : compare(v, best);
-            if (best === null || (c !== undefined && (call.fn === 'max' ? c > 0 : c < 0))) best = v;
+            if (best === null || (c !== undefined && (wantMax ? c > 0 : c < 0))) best = v;
           }
           row[agg.name] = best;
           break;

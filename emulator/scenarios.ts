@@ -50,6 +50,8 @@ export interface RawEstate {
     throttling: 'off' | 'arm';
     backupDurationSeconds: number;
     faults: unknown[];
+    graphJobShape?: 'conservative' | 'full';
+    jobListExtendedInfo?: boolean;
   };
 }
 

@@ -36,8 +36,17 @@ export function containerNameOf(vmId: string): string {
   return `iaasvmcontainerv2;${p.resourceGroup.toLowerCase()};${p.name.toLowerCase()}`;
 }
 
-/** A backup job (AzureIaaSVMJob). Estate fields are served verbatim, including string errorCodes. */
-export function serializeJob(vaultId: string, job: JobSpec, now: Date): unknown {
+/** Job fields a read leaves out: lists and Resource Graph rows carry less than the job GET. */
+export interface JobShape {
+  errorDetails?: boolean;
+  extendedInfo?: boolean;
+}
+
+/**
+ * A backup job (AzureIaaSVMJob). Estate fields are served verbatim, including string errorCodes.
+ * `shape` drops `errorDetails` / `extendedInfo` (both kept by default, as the job GET serves them).
+ */
+export function serializeJob(vaultId: string, job: JobSpec, now: Date, shape: JobShape = {}): unknown {
   const vm = vmParts(job.vmId);
   const start = Date.parse(job.startTime);
   const end = job.endTime ? Date.parse(job.endTime) : now.getTime();
@@ -59,6 +68,8 @@ export function serializeJob(vaultId: string, job: JobSpec, now: Date): unknown 
     isUserTriggered: job.isUserTriggered ?? false,
   };
   if (job.endTime) properties.endTime = job.endTime;
+  if (shape.errorDetails === false) delete properties.errorDetails;
+  if (shape.extendedInfo === false) delete properties.extendedInfo;
   return { id: `${vaultId}/backupJobs/${job.name}`, name: job.name, type: 'Microsoft.RecoveryServices/vaults/backupJobs', properties };
 }
 

@@ -127,8 +127,10 @@ const estateSchema = z.strictObject({
       throttling: z.enum(['off', 'arm']).default('off'),
       backupDurationSeconds: z.number().min(0).default(0),
       faults: z.array(fault).default([]),
+      graphJobShape: z.enum(['conservative', 'full']).default('conservative'),
+      jobListExtendedInfo: z.boolean().default(false),
     })
-    .default({ latencyMs: 0, throttling: 'off', backupDurationSeconds: 0, faults: [] }),
+    .default({ latencyMs: 0, throttling: 'off', backupDurationSeconds: 0, faults: [], graphJobShape: 'conservative', jobListExtendedInfo: false }),
 });
 
 export function formatPath(path: readonly PropertyKey[]): string {

@@ -12,13 +12,14 @@ import { observedCodes, summarizeObservedCodes } from './ledger/observed-codes';
 import { classify } from './classify';
 import type { Settings } from './config';
 import { createDiagnoser } from './diagnose';
-import { discoverFailures } from './discover';
+import { discoverFailures, needsJobDetails, readJobDetails } from './discover';
 import type { Candidate } from './discover/types';
 import { executeItem, type ActionRunner, type ExecuteContext } from './execute';
 import { isThrottled, RunBudget, scopeFinding } from './guardrails';
 import type { Ledger, PendingVerification } from './ledger';
 import { silentLogger, type Logger } from './log';
 import { diagnoseOptionsFor, planItem } from './plan';
+import { interleaveBySubscription } from './schedule';
 import { recordRunTelemetry } from './telemetry';
 import type { Finding, PlanItem, PlannedAction, RunMode, RunNote, RunReport } from './types';
 import { verifyBackup } from './verify';
@@ -54,6 +55,8 @@ export interface RunOptions {
   verifyPollIntervalMs?: number;
   /** Called after each successful write (tests use it to flip the kill switch between writes). */
   onWrite?: (action: PlannedAction, item: PlanItem) => void | Promise<void>;
+  /** Force a discovery path (default: Resource Graph for subscriptions, REST for a vault, VM or job). */
+  discoveryPath?: 'rest' | 'graph';
 }
 
 /** The scope a run covers: explicit scope first, else the configured subscriptions. */
@@ -199,7 +202,7 @@ async function runStages(rc: RunContext, items: PlanItem[], notes: RunNote[]): P
   if (adopted > 0) log.info('adopted backups sent by abandoned runs', { adopted });
   const verified = opts.mode === 'apply' ? await verifyEarlierBackups(rc, vctx) : [];
   const since = opts.since ?? new Date(rc.startedAt.getTime() - opts.settings.lookbackMs);
-  const discovered = await discoverFailures(opts.arm, rc.scope, { since, now: rc.startedAt, scope: Scope.of(opts.settings) });
+  const discovered = await discoverFailures(opts.arm, rc.scope, { since, now: rc.startedAt, scope: Scope.of(opts.settings), path: opts.discoveryPath });
   notes.push(...discoveryNotes(discovered));
   // A failed job that is the verified backup itself is reported by its verification, not planned again.
   const ended = new Set(verified.filter((v) => v.verification?.jobId).map((v) => v.verification!.jobId!.toLowerCase()));
@@ -246,7 +249,7 @@ async function workOn(rc: RunContext, candidates: Candidate[]): Promise<PlanItem
     lastOfVm.set(key, next);
     return next;
   };
-  const work = candidates.map((candidate) =>
+  const runItem = (candidate: Candidate): Promise<PlanItem> =>
     oneVmAtATime(candidate.vmId, () => rc.limit(async (): Promise<PlanItem> => {
       const item = await planCandidate(candidate, { arm: opts.arm, settings: opts.settings, diagnoser, log, now: rc.startedAt });
       if (opts.mode === 'apply') {
@@ -258,8 +261,11 @@ async function workOn(rc: RunContext, candidates: Candidate[]): Promise<PlanItem
       done += 1;
       if (done % 25 === 0 || done === candidates.length) rc.progress(`${done}/${candidates.length} item(s) done`);
       return item;
-    })),
-  );
+    }));
+  // Started round-robin over subscriptions (lib/schedule.ts) so no one subscription's token bucket
+  // holds up the others; reported in discovery's order.
+  const work: Promise<PlanItem>[] = new Array(candidates.length);
+  for (const i of interleaveBySubscription(candidates)) work[i] = runItem(candidates[i]!);
   return Promise.all(work);
 }
 
@@ -336,16 +342,21 @@ async function planCandidate(
   candidate: Candidate,
   ctx: { arm: ArmContext; settings: Settings; diagnoser: ReturnType<typeof createDiagnoser>; log: Logger; now: Date },
 ): Promise<PlanItem> {
-  const c = candidate;
+  let c = candidate;
   const log = ctx.log.child({ vmId: c.vmId, jobId: c.jobId });
-  const classification = classify(c.job as Parameters<typeof classify>[0]);
-  const entry = catalogueEntry(classification.code);
+  let classification = classify(c.job as Parameters<typeof classify>[0]);
   // Scope first: a VM outside it is reported without one read of its state.
   const outside = scopeFinding(c.vmId, ctx.settings);
   if (outside) return { ...itemOf(c, classification), findings: [outside] };
   try {
-    const diagnosis = await ctx.diagnoser.diagnose(candidate, diagnoseOptionsFor(entry, ctx.settings));
-    const item = planItem(candidate, classification, diagnosis, entry, {
+    // A row without the job's error details is classified from the job itself (one GET at most).
+    if (needsJobDetails(c, classification)) {
+      c = await readJobDetails(ctx.arm, c);
+      classification = classify(c.job as Parameters<typeof classify>[0]);
+    }
+    const entry = catalogueEntry(classification.code);
+    const diagnosis = await ctx.diagnoser.diagnose(c, diagnoseOptionsFor(entry, ctx.settings));
+    const item = planItem(c, classification, diagnosis, entry, {
       subscriptions: ctx.settings.subscriptions,
       resourceGroups: ctx.settings.resourceGroups,
       allowedActions: ctx.settings.allowedActions,

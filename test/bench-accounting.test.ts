@@ -1,4 +1,6 @@
-// bench/run.ts ties every write request the emulator served to the report action that made it.
+// bench/run.ts ties every write request the emulator served to the report action that made it;
+// bench/bounds.ts counts the request lower bound and fingerprints what a run proposed or did.
+import { digest, planFingerprint, requestLowerBound } from '../bench/bounds';
 import { accountWrites, writeOf } from '../bench/run';
 import type { RunReport, PlannedAction } from '../lib/types';
 
@@ -28,4 +30,28 @@ test('applied and ARM-refused writes are accounted for; retries count once; the 
   expect(a.reported).toEqual({ 'delete-restore-point-collection applied': 1, 'remove-snapshot-extension failed': 1, 'trigger-backup applied': 1 });
   expect(a.unaccounted).toEqual([`other PUT ${VM.toLowerCase()}`]);
   expect(a.unseen).toEqual([`trigger-backup ${ITEM.toLowerCase()}`]);
+});
+
+test('the request lower bound counts what no client can skip, and apply adds each write it made', () => {
+  const vm2 = VM.replace('vm1', 'vm2').replace('/s1/', '/s2/');
+  const r = report([act('delete-restore-point-collection', RPC, 'applied'), act('trigger-backup', ITEM, 'applied')]);
+  r.items[0]!.failure.code = 'UserErrorRpCollectionLimitReached';
+  r.items.push({ vmId: vm2, jobId: 'j2', failure: { code: 'Unclassified', signals: [] }, actions: [], findings: [] });
+  const allowedActions = ['remove-snapshot-extension', 'delete-restore-point-collection', 'trigger-backup'];
+  const plan = requestLowerBound({ ...r, mode: 'plan' }, { rowsLackDetails: true, allowedActions });
+  expect(plan.parts).toEqual({
+    'Resource Graph pages (failed items)': 1,
+    'job details (rows without errorDetails)': 2,
+    'VM reads': 2,
+    'resource-group lists + lock lists (per subscription)': 4,
+    'collection query': 1,
+    'restore points of VMs at the limit': 1,
+  });
+  const apply = requestLowerBound(r, { rowsLackDetails: false, allowedActions });
+  expect(apply.total).toBe(plan.total - 2 + 3 + 4);
+  // The fingerprint does not depend on report order; a changed action changes the digest.
+  const fp = planFingerprint(r);
+  expect(planFingerprint({ ...r, items: [...r.items].reverse() })).toEqual(fp);
+  r.items[0]!.actions[1]!.status = 'failed';
+  expect(digest(planFingerprint(r))).not.toBe(digest(fp));
 });

@@ -56,10 +56,24 @@ describe('Resource Graph on the sample estate', () => {
       operation: 'Backup',
       backupManagementType: 'AzureIaasVM',
       containerName: 'iaasvmcontainerv2;rg-app;vm-ext-stuck',
-      errorDetails: [{ errorCode: 'ExtensionOperationFailedForManagedDisks', errorTitle: '', errorString: 'VMSnapshot extension operation failed' }],
     });
+    // the conservative shape (the default): no error details, no extended info in the row
+    expect(ext.properties.errorDetails).toBeUndefined();
+    expect(ext.properties.extendedInfo).toBeUndefined();
     // the job older than the look-back is not there; the whole answer is only Backup jobs
     expect(rows.every((r) => Date.parse(r.properties.startTime) >= Date.parse('2026-11-19T06:00:00Z'))).toBe(true);
+  });
+
+  it("serves the job's error details and extended info in rows only with graphJobShape 'full'", async () => {
+    emu.setJobShapes({ graph: 'full' });
+    try {
+      const res = await client.resources({ subscriptions: [PROD], query: ENGINE_QUERY('2026-11-19T06:00:00.000Z') });
+      const ext = (res.data as Record<string, any>[]).find((r) => r.properties.entityFriendlyName === 'vm-ext-stuck' && r.properties.status === 'Failed')!;
+      expect(ext.properties.errorDetails).toEqual([expect.objectContaining({ errorCode: 'ExtensionOperationFailedForManagedDisks', errorTitle: '', errorString: 'VMSnapshot extension operation failed' })]);
+      expect(ext.properties.extendedInfo).toMatchObject({ tasksList: expect.any(Array), propertyBag: expect.any(Object) });
+    } finally {
+      emu.setJobShapes({ graph: 'conservative' });
+    }
   });
 
   it('keeps only the last 14 days of jobs, like the real table', async () => {

@@ -79,6 +79,26 @@ describe('KQL subset', () => {
     expect(run(`RecoveryServicesResources | where properties.status == 'Failed' | count`).rows).toEqual([{ Count: 3 }]);
   });
 
+  it('reduces in the query: arg_max over a conditional datetime with maxif beside it, strcat and split', () => {
+    const r = run(`RecoveryServicesResources
+      | extend st = todatetime(properties.startTime), status = tolower(tostring(properties.status))
+      | extend item = strcat(tostring(split(tolower(id), '/backupjobs/')[0]), '|', subscriptionId)
+      | extend failedAt = iff(status == 'failed', st, datetime(null))
+      | summarize arg_max(failedAt, *), laterAt = maxif(st, status in ('inprogress', 'completed')), n = count() by item
+      | where isnotnull(failedAt)
+      | project item, name, failedAt, laterAt, n`);
+    expect(r.rows).toEqual([
+      {
+        item: '/subscriptions/s1/resourcegroups/rg/providers/microsoft.recoveryservices/vaults/v|s1',
+        name: 'j5',
+        failedAt: new Date('2026-11-20T02:00:00Z'),
+        laterAt: new Date('2026-11-20T05:30:00Z'),
+        n: 5,
+      },
+    ]);
+    expect(() => run('RecoveryServicesResources | summarize arg_max(name, *), arg_min(name, *)')).toThrow(/more than one arg_max/);
+  });
+
   it.each([
     ['RecoveryServicesResources | join (Resources) on id', /unsupported KQL: tabular operator 'join'/],
     ['RecoveryServicesResources | mv-expand properties.errorDetails', /unsupported KQL: tabular operator 'mv-expand'/],

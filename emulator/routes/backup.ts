@@ -115,7 +115,9 @@ export function registerBackupRoutes(router: Router, rt: EmulatorRuntime): void 
     });
     jobs.sort((a, b) => Date.parse(b.startTime) - Date.parse(a.startTime));
     const now = ctx.clock.now();
-    return rt.page(ctx, jobs, (j) => serializeJob(v.id, j, now));
+    // A list carries extendedInfo only when the estate says so; the job GET below always does.
+    const shape = { extendedInfo: ctx.state.estate.simulation.jobListExtendedInfo };
+    return rt.page(ctx, jobs, (j) => serializeJob(v.id, j, now, shape));
   });
   router.add('GET', `${V}/backupJobs/{jobName}`, (ctx) => {
     const v = vaultOr404(ctx);

@@ -2,7 +2,9 @@
 //
 // Tables (rows built from the live estate at query time, one column set as in ARG):
 //   RecoveryServicesResources  backup jobs of the last 14 days (simulated clock) and protected items,
-//                              `properties` equal to the REST shapes (serializeJob / serializeProtectedItem)
+//                              `properties` equal to the REST shapes (serializeJob / serializeProtectedItem),
+//                              except that job rows carry errorDetails / extendedInfo only with the
+//                              estate's simulation.graphJobShape 'full' (default 'conservative': neither)
 //   Resources                  VMs, VM extensions, restore point collections, Recovery Services vaults
 // As in ARG, `type` and `resourceGroup` are lower-case while `id` keeps ARM's casing.
 // The query language is the subset in ../kql.ts; anything else is a 400 BadRequest naming the
@@ -12,7 +14,7 @@
 // (x-ms-user-quota-remaining / x-ms-user-quota-resets-after; 429 beyond it).
 import { createHash, randomUUID } from 'node:crypto';
 import { armError, type ArmResponse } from '../errors';
-import { columnType, KqlError, parseKql, evaluateKql, toJsonValue, type KqlTable, type Row } from '../kql';
+import { columnType, KqlError, parseKql, evaluateKql, toJsonValue, type Expr, type KqlTable, type ParsedQuery, type Row } from '../kql';
 import type { Router, RouteContext } from '../router';
 import type { EmulatorState } from '../state';
 import { serializeExtension, serializeJob, serializeProtectedItem, serializeRestorePointCollection, serializeVault, serializeVm } from '../serialize';
@@ -67,17 +69,31 @@ function row(state: EmulatorState, res: { id: string; name: string; type: string
 
 type Res = { id: string; name: string; type: string; location?: string; tags?: unknown; properties?: Record<string, unknown>; sku?: unknown };
 
-function recoveryServicesRows(state: EmulatorState, inScope: (sub: string) => boolean, now: Date): Row[] {
+/** Whether rows of this (lower-case) ARM type can pass the query's leading `where type ...`. */
+type TypeFilter = (type: string) => boolean;
+
+const PROTECTED_ITEM_TYPE = 'microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protecteditems';
+
+function recoveryServicesRows(state: EmulatorState, inScope: (sub: string) => boolean, now: Date, wants: TypeFilter): Row[] {
   const rows: Row[] = [];
+  if (!wants('microsoft.recoveryservices/vaults/backupjobs')) return protectedItemRows(state, inScope, wants, rows);
   const oldest = now.getTime() - JOB_WINDOW_MS;
+  // Public samples of these rows never show errorDetails or extendedInfo: only the `full` shape serves them.
+  const full = state.estate.simulation.graphJobShape === 'full';
+  const shape = { errorDetails: full, extendedInfo: full };
   for (const v of state.vaults.values()) {
     if (!inScope(v.sub.id)) continue;
     const location = v.vault.location ?? v.rg.location;
     for (const job of v.vault.jobs) {
       if (Date.parse(job.startTime) < oldest) continue;
-      rows.push(row(state, { ...(serializeJob(v.id, job, now) as Res), location }, v.sub.id, v.rg.name));
+      rows.push(row(state, { ...(serializeJob(v.id, job, now, shape) as Res), location }, v.sub.id, v.rg.name));
     }
   }
+  return protectedItemRows(state, inScope, wants, rows);
+}
+
+function protectedItemRows(state: EmulatorState, inScope: (sub: string) => boolean, wants: TypeFilter, rows: Row[]): Row[] {
+  if (!wants(PROTECTED_ITEM_TYPE)) return rows;
   for (const e of state.protectedItems.values()) {
     if (!inScope(e.vault.sub.id)) continue;
     const item = serializeProtectedItem(e, state.protectedItemRuntime.get(e.id.toLowerCase())) as Res;
@@ -86,30 +102,33 @@ function recoveryServicesRows(state: EmulatorState, inScope: (sub: string) => bo
   return rows;
 }
 
-function resourceRows(state: EmulatorState, inScope: (sub: string) => boolean, now: Date): Row[] {
+function resourceRows(state: EmulatorState, inScope: (sub: string) => boolean, now: Date, wants: TypeFilter): Row[] {
   const rows: Row[] = [];
-  for (const e of state.vms.values()) {
+  const vms = wants('microsoft.compute/virtualmachines');
+  const extensions = wants('microsoft.compute/virtualmachines/extensions');
+  for (const e of vms || extensions ? state.vms.values() : []) {
     if (!inScope(e.sub.id)) continue;
+    if (extensions) for (const x of e.vm.extensions) rows.push(row(state, serializeExtension(e, x) as Res, e.sub.id, e.rg.name));
+    if (!vms) continue;
     const vm = serializeVm(e, { now }) as Res & { resources?: unknown };
     const { resources: _omit, ...body } = vm;
     void _omit;
     // ARG adds the power state under properties.extended, which REST does not have.
     const properties = { ...(body.properties ?? {}), extended: { instanceView: { powerState: { code: `PowerState/${e.vm.powerState}`, level: 'Info', displayStatus: `VM ${e.vm.powerState}` } } } };
     rows.push(row(state, { ...body, properties }, e.sub.id, e.rg.name));
-    for (const x of e.vm.extensions) rows.push(row(state, serializeExtension(e, x) as Res, e.sub.id, e.rg.name));
   }
-  for (const e of state.rpcs.values()) {
+  for (const e of wants('microsoft.compute/restorepointcollections') ? state.rpcs.values() : []) {
     if (!inScope(e.sub.id)) continue;
     rows.push(row(state, serializeRestorePointCollection(e, {}) as Res, e.sub.id, e.rg.name));
   }
-  for (const v of state.vaults.values()) {
+  for (const v of wants('microsoft.recoveryservices/vaults') ? state.vaults.values() : []) {
     if (!inScope(v.sub.id)) continue;
     rows.push(row(state, serializeVault(v) as Res, v.sub.id, v.rg.name));
   }
   return rows;
 }
 
-const TABLES: Record<string, (state: EmulatorState, inScope: (sub: string) => boolean, now: Date) => Row[]> = {
+const TABLES: Record<string, (state: EmulatorState, inScope: (sub: string) => boolean, now: Date, wants: TypeFilter) => Row[]> = {
   recoveryservicesresources: recoveryServicesRows,
   resources: resourceRows,
 };
@@ -195,13 +214,37 @@ function decodeToken(token: string): { s: string; k: string; o: number } | undef
   return undefined;
 }
 
+/**
+ * The types a query's first operator lets through, when it is `where type =~ / == 'x'` or
+ * `where type in~ / in (...)` (alone or as the left-most term of an `and`): rows of other types are
+ * then never built, which keeps a 100,000-VM estate's queries small. Anything else: every type.
+ */
+function leadingTypeFilter(parsed: ParsedQuery): TypeFilter {
+  const first = parsed.ops[0];
+  if (!first || first.op !== 'where') return () => true;
+  let e: Expr = first.expr;
+  while (e.t === 'bin' && e.op === 'and') e = e.left;
+  const isType = (x: Expr) => x.t === 'col' && x.name === 'type';
+  const lit = (x: Expr) => (x.t === 'lit' && typeof x.value === 'string' ? x.value : undefined);
+  if (e.t === 'bin' && (e.op === '=~' || e.op === '==') && isType(e.left) && lit(e.right) !== undefined) {
+    const want = lit(e.right)!;
+    return e.op === '=~' ? (t) => t === want.toLowerCase() : (t) => t === want;
+  }
+  if (e.t === 'in' && (e.op === 'in~' || e.op === 'in') && isType(e.left) && e.list.every((x) => lit(x) !== undefined)) {
+    const wanted = new Set(e.list.map((x) => (e.op === 'in~' ? lit(x)!.toLowerCase() : lit(x)!)));
+    return (t) => wanted.has(t);
+  }
+  return () => true;
+}
+
 function evaluate(state: EmulatorState, body: ParsedBody, now: Date): { columns: string[]; rows: Row[] } {
   const parsed = parseKql(body.query);
   const wanted = body.subscriptions ? new Set(body.subscriptions.map((s) => s.toLowerCase())) : undefined;
   const inScope = (sub: string) => !wanted || wanted.has(sub.toLowerCase());
+  const wants = leadingTypeFilter(parsed);
   const source = (table: string): KqlTable | undefined => {
     const build = TABLES[table.toLowerCase()];
-    return build ? { columns: COLUMNS, rows: build(state, inScope, now) } : undefined;
+    return build ? { columns: COLUMNS, rows: build(state, inScope, now, wants) } : undefined;
   };
   return evaluateKql(parsed, source, now);
 }

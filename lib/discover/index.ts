@@ -9,6 +9,7 @@ import type { DiscoverOptions, DiscoveryResult, DiscoveryScope } from './types';
 export type { Candidate, DiscoveryResult, DiscoveryScope, DiscoverOptions, Skipped, DiscoveryNote, JobProperties } from './types';
 export { findVaultOfVm, listVaults, listVaultJobs } from './rest';
 export { backupJobsQuery } from './graph';
+export { needsJobDetails, readJobDetails } from './details';
 export { formatJobFilterTime, jobListFilter, reduceToLatestPerItem, normaliseJob } from './jobs';
 
 export function defaultPath(scope: DiscoveryScope): 'rest' | 'graph' {

@@ -6,7 +6,7 @@ import { isNotFound } from '../arm/errors';
 import { parseJobId, parseSubscriptionId, parseVaultId, parseVmId, sameId, vmBackupNames, vmOfContainerName, type VaultRef } from '../arm/ids';
 import { isRunning, jobListFilter, normaliseJob, reduceToLatestPerItem, isVmBackupJob, type RawJob } from './jobs';
 import type { Scope } from '../scope';
-import type { DiscoverOptions, DiscoveryResult, DiscoveryScope } from './types';
+import type { Candidate, DiscoverOptions, DiscoveryResult, DiscoveryScope } from './types';
 
 export async function listVaults(arm: ArmContext, subscriptionId: string): Promise<VaultRef[]> {
   const out: VaultRef[] = [];
@@ -158,7 +158,8 @@ async function discoverJob(arm: ArmContext, jobId: string, opts: DiscoverOptions
   const reduced = reduceToLatestPerItem([job, ...others]);
   const container = (p.containerName ?? '').toLowerCase();
   const mine = (id: string) => sameId(id, ref.id);
-  const candidates = reduced.candidates.filter((c) => mine(c.jobId));
+  // This job was read with JobDetails_Get: the engine has no reason to read it again.
+  const candidates: Candidate[] = reduced.candidates.filter((c) => mine(c.jobId)).map((c) => ({ ...c, detailsRead: true }));
   const skipped = reduced.skipped.filter((s) => mine(s.jobId));
   const notes = [...reduced.notes];
   if (candidates.length === 0 && skipped.length === 0) {

@@ -43,6 +43,8 @@ export interface Candidate {
   job: JobProperties;
   /** A later backup of the same item is running (only set on jobId scope when asked to keep such candidates). */
   inProgress: boolean;
+  /** `job` came from JobDetails_Get (the job's full properties), not from a list or a Resource Graph row. */
+  detailsRead?: boolean;
 }
 
 export type SkipReason = 'already-recovered' | 'backup-in-progress';
