@@ -6,6 +6,7 @@ import { ComputeManagementClient } from '@azure/arm-compute';
 import { RecoveryServicesBackupClient } from '@azure/arm-recoveryservicesbackup';
 import { RecoveryServicesClient } from '@azure/arm-recoveryservices';
 import { ManagementLockClient } from '@azure/arm-locks';
+import { NetworkManagementClient } from '@azure/arm-network';
 import { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { createPacer, type Pacer } from './pacing';
@@ -23,6 +24,8 @@ export interface ArmContext {
   vaults(subscriptionId: string): RecoveryServicesClient;
   /** Resource groups (tags). */
   resources(subscriptionId: string): ResourceManagementClient;
+  /** Network interfaces' effective security rules and routes (read-only diagnosis). */
+  network(subscriptionId: string): NetworkManagementClient;
   lroPollIntervalMs: number;
   pacer: Pacer;
 }
@@ -76,6 +79,7 @@ export function createArmContext(opts: CreateArmContextOptions): ArmContext {
   const lockClients = new Map<string, ManagementLockClient>();
   const vaultClients = new Map<string, RecoveryServicesClient>();
   const resourceClients = new Map<string, ResourceManagementClient>();
+  const networkClients = new Map<string, NetworkManagementClient>();
   let graphClient: ResourceGraphClient | undefined;
 
   function cached<T>(map: Map<string, T>, sub: string, make: () => T): T {
@@ -98,6 +102,7 @@ export function createArmContext(opts: CreateArmContextOptions): ArmContext {
     locks: (sub) => cached(lockClients, sub, () => new ManagementLockClient(opts.credential, sub, classic)),
     vaults: (sub) => cached(vaultClients, sub, () => new RecoveryServicesClient(opts.credential, sub, modular)),
     resources: (sub) => cached(resourceClients, sub, () => new ResourceManagementClient(opts.credential, sub, modular)),
+    network: (sub) => cached(networkClients, sub, () => new NetworkManagementClient(opts.credential, sub, classic)),
     graph: () => (graphClient ??= new ResourceGraphClient(opts.credential, modular)),
   };
 }
