@@ -2,6 +2,7 @@
 // the intended ARM operations, roles are assigned only at the target subscriptions, no storage
 // secret reaches the app settings, the app runs Node 22 with every setting the code reads.
 
+import { isReadOnlyOperation } from '../lib/arm/permissions';
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { DEFAULT_SETTINGS, loadSettings, SETTING_NAMES } from '../lib/config';
@@ -103,6 +104,11 @@ describe('least-privilege roles', () => {
     'Microsoft.Authorization/locks/read',
     'Microsoft.ResourceGraph/resources/read',
     'Microsoft.Resources/subscriptions/resourceGroups/read',
+    'Microsoft.Network/networkInterfaces/read',
+    'Microsoft.Network/networkInterfaces/effectiveNetworkSecurityGroups/action',
+    'Microsoft.Network/networkInterfaces/effectiveRouteTable/action',
+    'Microsoft.Network/locations/operations/read',
+    'Microsoft.Network/locations/operationResults/read',
   ];
   const WRITES = [
     'Microsoft.Compute/virtualMachines/extensions/delete',
@@ -126,7 +132,8 @@ describe('least-privilege roles', () => {
     expect(Array.isArray(perms) && perms.length).toBe(1);
     return obj((perms as BicepValue[])[0]);
   };
-  const isRead = (a: string) => /\/read$/i.test(a);
+  // Reads, and the POST actions that only read (a NIC's effective rules and routes).
+  const isRead = (a: string) => isReadOnlyOperation(a);
 
   it('declares exactly two custom roles, in one module', () => {
     expect(sorted(roleDefinitions().map((d) => d.name))).toEqual(['operatorRole', 'readerRole']);
