@@ -187,6 +187,9 @@ describe('engine runs need exactly the permissions of the roles in infra/', () =
     expect(used.report.items.length).toBeGreaterThan(0);
     expect(used.mapped.filter((m) => m.operation === undefined)).toEqual([]);
     expect(sortedList([...used.operations].filter((o) => !isReadOnlyOperation(o)))).toEqual([]);
+    // The sample estate's vm-no-network has a NIC: the network diagnosis and its LRO polls are exercised.
+    for (const op of ['effectivenetworksecuritygroups/action', 'effectiveroutetable/action']) expect(used.operations).toContain(`microsoft.network/networkinterfaces/${op}`);
+    expect(used.operations).toContain('microsoft.network/locations/operationresults/read');
     expect(sortedList([...used.operations].filter((o) => !roles.reader.includes(o)))).toEqual([]);
   });
 
