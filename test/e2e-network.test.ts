@@ -92,4 +92,19 @@ describe('confirmed network diagnosis (ExtensionSnapshotFailedNoNetwork)', () =>
     expect((f.evidence.network as { problems: string[] }).problems.join(' ')).toMatch(/effective security rules: 404/);
     expect(apply.items[0].findings.map((x) => x.kind)).not.toContain('read-failed');
   });
+
+  test('read only where it can matter: another code, or a stopped VM, makes no Microsoft.Network call', async () => {
+    const net = { networkSecurityGroup: 'nsg-app' };
+    const nsgs = [{ name: 'nsg-app', securityRules: [denyHttps] }];
+    const raw = oneVaultEstate({
+      vms: [vm('vm-kv', { network: net }), vm('vm-off', { network: net, powerState: 'deallocated' })],
+      jobs: [failedJob(JOB, 'vm-kv', 'UserErrorKeyvaultPermissionsNotConfigured'), failedJob('00000000-0000-4000-8000-0000000000a2', 'vm-off', 'ExtensionSnapshotFailedNoNetwork')],
+    });
+    (raw.subscriptions[0].resourceGroups[0] as Record<string, unknown>).networkSecurityGroups = nsgs;
+    const e = await env(raw);
+    const report = await e.run('plan');
+    expect(report.items).toHaveLength(2);
+    expect(e.emu.requests.all().filter((r) => /microsoft\.network/i.test(r.path))).toEqual([]);
+    expect(e.writes()).toEqual([]);
+  });
 });
