@@ -6,7 +6,7 @@ import { ComputeManagementClient } from '@azure/arm-compute';
 import { RecoveryServicesBackupClient } from '@azure/arm-recoveryservicesbackup';
 import { RecoveryServicesClient } from '@azure/arm-recoveryservices';
 import { ManagementLockClient } from '@azure/arm-locks';
-import { NetworkManagementClient } from '@azure/arm-network';
+import type { NetworkManagementClient } from '@azure/arm-network';
 import { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { createPacer, type Pacer } from './pacing';
@@ -44,6 +44,11 @@ export interface CreateArmContextOptions {
   retry?: RetrySettings;
   lroPollIntervalMs?: number;
   pacing?: Pacer;
+}
+
+function loadNetwork(): typeof import('@azure/arm-network') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('@azure/arm-network') as typeof import('@azure/arm-network');
 }
 
 export function createArmContext(opts: CreateArmContextOptions): ArmContext {
@@ -102,7 +107,8 @@ export function createArmContext(opts: CreateArmContextOptions): ArmContext {
     locks: (sub) => cached(lockClients, sub, () => new ManagementLockClient(opts.credential, sub, classic)),
     vaults: (sub) => cached(vaultClients, sub, () => new RecoveryServicesClient(opts.credential, sub, modular)),
     resources: (sub) => cached(resourceClients, sub, () => new ResourceManagementClient(opts.credential, sub, modular)),
-    network: (sub) => cached(networkClients, sub, () => new NetworkManagementClient(opts.credential, sub, classic)),
+    // Loaded on first use (about half a second of require time): only no-connectivity diagnoses need it.
+    network: (sub) => cached(networkClients, sub, () => new (loadNetwork().NetworkManagementClient)(opts.credential, sub, classic)),
     graph: () => (graphClient ??= new ResourceGraphClient(opts.credential, modular)),
   };
 }
