@@ -20,6 +20,37 @@ export interface ExtensionSpec {
   instanceViewStatus?: { level: 'Info' | 'Warning' | 'Error'; code?: string; displayStatus?: string; message?: string };
 }
 
+/** An NSG security rule, in the fields the emulator serves (ARM's names; `*` for any). */
+export interface SecurityRuleSpec {
+  name: string;
+  priority: number;
+  direction: 'Inbound' | 'Outbound';
+  access: 'Allow' | 'Deny';
+  protocol: 'Tcp' | 'Udp' | '*';
+  destinationAddressPrefix: string;
+  destinationPortRange: string;
+}
+
+export interface NetworkSecurityGroupSpec { name: string; securityRules: SecurityRuleSpec[] }
+
+/** A user-defined route in force on the VM's NIC (its subnet's route table, as effective routes show it). */
+export interface RouteSpec {
+  name: string;
+  addressPrefix: string;
+  nextHopType: 'Internet' | 'VirtualAppliance' | 'VirtualNetworkGateway' | 'VnetLocal' | 'None';
+  nextHopIpAddress?: string;
+}
+
+/**
+ * The VM's NIC (`<vm>-nic`, the one its network profile names). Without it the NIC and its
+ * effective rules and routes answer 404, so estates written before NICs existed keep their findings.
+ */
+export interface VmNetworkSpec {
+  /** NSG of the same resource group associated with the NIC; none = no NSG applies. */
+  networkSecurityGroup?: string;
+  routes: RouteSpec[];
+}
+
 export interface VirtualMachineSpec {
   name: string;
   os: 'Windows' | 'Linux';
@@ -31,6 +62,7 @@ export interface VirtualMachineSpec {
   locks: LockSpec[];
   extensions: ExtensionSpec[];
   location?: string;
+  network?: VmNetworkSpec;
 }
 
 export interface RestorePointSpec { name: string; timeCreated: string }
@@ -90,6 +122,7 @@ export interface ResourceGroupSpec {
   virtualMachines: VirtualMachineSpec[];
   restorePointCollections: RestorePointCollectionSpec[];
   vaults: VaultSpec[];
+  networkSecurityGroups?: NetworkSecurityGroupSpec[];
 }
 
 export interface SubscriptionSpec {

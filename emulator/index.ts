@@ -80,6 +80,8 @@ function categoryOf(method: string, path: string): RequestRecord['category'] {
   if (isTokenPath(path)) return 'token';
   if (method === 'POST' && /\/providers\/microsoft\.resourcegraph\/resources$/i.test(path)) return 'graph';
   if (method === 'GET' || method === 'HEAD') return 'read';
+  // POSTs that compute and return, changing nothing: a NIC's effective security rules and routes.
+  if (method === 'POST' && /\/providers\/microsoft\.network\/networkinterfaces\/[^/]+\/(effectivenetworksecuritygroups|effectiveroutetable)$/i.test(path)) return 'read';
   if (method === 'DELETE') return 'delete';
   return 'write';
 }

@@ -36,6 +36,24 @@ const extension = z.strictObject({
   }).optional(),
 });
 
+const securityRule = z.strictObject({
+  name,
+  priority: z.number().int().min(100).max(4096),
+  direction: z.enum(['Inbound', 'Outbound']),
+  access: z.enum(['Allow', 'Deny']),
+  protocol: z.enum(['Tcp', 'Udp', '*']).default('*'),
+  destinationAddressPrefix: z.string().min(1).default('*'),
+  destinationPortRange: z.string().regex(/^(\*|\d{1,5}(-\d{1,5})?)$/, "expected '*', a port or a range like 400-500").default('*'),
+});
+const nsg = z.strictObject({ name, securityRules: z.array(securityRule).default([]) });
+const route = z.strictObject({
+  name,
+  addressPrefix: z.string().min(1),
+  nextHopType: z.enum(['Internet', 'VirtualAppliance', 'VirtualNetworkGateway', 'VnetLocal', 'None']),
+  nextHopIpAddress: z.string().optional(),
+});
+const vmNetwork = z.strictObject({ networkSecurityGroup: z.string().min(1).optional(), routes: z.array(route).default([]) });
+
 const vm = z.strictObject({
   name,
   os: z.enum(['Windows', 'Linux']).default('Windows'),
@@ -47,6 +65,7 @@ const vm = z.strictObject({
   locks,
   extensions: z.array(extension).default([]),
   location: z.string().optional(),
+  network: vmNetwork.optional(),
 });
 
 const restorePoint = z.strictObject({ name, timeCreated: isoDate });
@@ -94,6 +113,7 @@ const resourceGroup = z.strictObject({
   virtualMachines: z.array(vm).default([]),
   restorePointCollections: z.array(rpc).default([]),
   vaults: z.array(vault).default([]),
+  networkSecurityGroups: z.array(nsg).optional(),
 });
 
 const subscription = z.strictObject({
@@ -201,6 +221,19 @@ function expandRestorePoints(count: number, now: Date): RestorePointSpec[] {
   return out;
 }
 
+/** NSG and rule names are unique; a VM's NIC names an NSG of its own resource group. */
+function checkNetwork(rg: z.infer<typeof resourceGroup>, rp: string): void {
+  const nsgs = rg.networkSecurityGroups ?? [];
+  checkUnique(nsgs, `${rp}.networkSecurityGroups`, 'network security group');
+  nsgs.forEach((g, gi) => checkUnique(g.securityRules, `${rp}.networkSecurityGroups[${gi}].securityRules`, 'security rule'));
+  rg.virtualMachines.forEach((v, vi) => {
+    const want = v.network?.networkSecurityGroup;
+    if (want && !nsgs.some((g) => g.name.toLowerCase() === want.toLowerCase()))
+      fail(`${rp}.virtualMachines[${vi}].network.networkSecurityGroup`, `no network security group '${want}' in this resource group`);
+    if (v.network) checkUnique(v.network.routes, `${rp}.virtualMachines[${vi}].network.routes`, 'route');
+  });
+}
+
 export function validateEstate(raw: unknown): Estate {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail('(root)', `expected an object, got ${describeValue(raw)}`);
   const parsed = estateSchema.safeParse(raw);
@@ -233,6 +266,7 @@ export function validateEstate(raw: unknown): Estate {
       checkUnique(rg.virtualMachines, `${rp}.virtualMachines`, 'virtual machine');
       checkUnique(rg.restorePointCollections, `${rp}.restorePointCollections`, 'restore point collection');
       checkUnique(rg.vaults, `${rp}.vaults`, 'vault');
+      checkNetwork(rg, rp);
       rg.virtualMachines.forEach((v, vi) => {
         checkUnique(v.extensions, `${rp}.virtualMachines[${vi}].extensions`, 'extension');
         checkUnique(v.locks, `${rp}.virtualMachines[${vi}].locks`, 'lock');

@@ -7,6 +7,7 @@ import type { PlanCatalogueEntry } from './actions/types';
 import { RESTORE_POINT_LIMIT } from './rules/restore-points';
 import { extensionFailedOrStuck } from './rules/snapshot-extension';
 import type { Finding } from './types';
+import { networkFinding } from './network-finding';
 
 type Cause = PlanCatalogueEntry['causes'][number];
 /** The evidence every cause finding starts with. */
@@ -49,23 +50,18 @@ function agentOutdated(d: Diagnosis): string | undefined {
 
 const isRunning = (d: Diagnosis) => (d.vm.powerState ?? '').toLowerCase() === 'running';
 
-/** ARM cannot see inside the guest network; the cause is inferred when everything ARM can see is healthy. */
+/**
+ * No outbound connectivity. Judged only when everything else ARM sees is healthy (agent Ready, VM
+ * running, extension not failed). With the primary NIC's effective rules and routes read, the
+ * finding names the blocking NSG rule or route, or says the path is open (so the documented likely
+ * cause is inside the guest); without them (no NIC data, read failed, a rule ARM cannot judge) it
+ * stays the documented likely cause, with what was and was not read as evidence.
+ */
 function outboundConnectivity(d: Diagnosis, base: Base, cause: Cause): Finding | undefined {
   const ext = d.snapshotExtension;
   if (d.agent.status !== 'Ready' || !isRunning(d) || (ext && extensionFailedOrStuck(ext))) return undefined;
-  return {
-    kind: 'no-outbound-connectivity',
-    message: `Inferred, not confirmed: documented likely cause "${cause.summary}" What was read rules out the causes ARM can see (agent Ready, VM running, snapshot extension not failed); no network path was read.`,
-    evidence: {
-      ...base,
-      inferred: true,
-      confirmed: false,
-      inferredFrom: { agent: d.agent.status, powerState: d.vm.powerState, snapshotExtension: ext ? (ext.provisioningState ?? ext.instanceViewStatus?.displayStatus ?? 'present') : 'absent' },
-      agent: d.agent.status,
-      powerState: d.vm.powerState,
-    },
-    nextStep: cause.nextStep,
-  };
+  const seen = { agent: d.agent.status, powerState: d.vm.powerState, snapshotExtension: ext ? (ext.provisioningState ?? ext.instanceViewStatus?.displayStatus ?? 'present') : 'absent' };
+  return networkFinding(d.network, { ...base, agent: d.agent.status, powerState: d.vm.powerState }, seen, cause.nextStep);
 }
 
 function collectionLock(d: Diagnosis, base: Base, cause: Cause): Finding | undefined {
@@ -116,7 +112,7 @@ export const CAUSE_CHECKS: Readonly<Record<string, CauseCheck>> = {
     facts: ['running-backups'],
     find: (d, base, cause) => (d.backupInProgress ? { kind: 'backup-in-progress', message: 'A backup of this item is already running.', evidence: base, nextStep: cause.nextStep } : undefined),
   },
-  'outbound-connectivity': { facts: ['extensions'], find: outboundConnectivity },
+  'outbound-connectivity': { facts: ['extensions', 'network'], find: outboundConnectivity },
 };
 
 /** The check of that name; undefined for 'manual' (and any name that is not a check). */

@@ -2,6 +2,7 @@
 // readers of lib/facts (their per-run cache reads each shared thing once per run). Read failures are
 // recorded, never guessed around: any of them stops every write for the VM.
 import type { VirtualMachine } from '@azure/arm-compute';
+import type { EffectiveNetworkSecurityGroup, EffectiveRoute } from '@azure/arm-network';
 import type { ArmContext } from './arm/clients';
 import { sameId } from './arm/ids';
 import type { LockRef } from './arm/locks';
@@ -42,6 +43,20 @@ export interface CollectionFacts {
   locks: LockRef[];
 }
 
+/**
+ * The VM's primary NIC as ARM reports it in effect. Read only when a cause check asks for it and the
+ * VM is running with a Ready agent (Azure computes effective rules and routes only for a running VM,
+ * and the check judges nothing otherwise). A failed read is kept here, not in readErrors: these
+ * facts feed a finding only, never a write, so they do not stop the item's other work.
+ */
+export interface NetworkFacts {
+  nicId?: string;
+  location?: string;
+  securityGroups?: EffectiveNetworkSecurityGroup[];
+  routes?: EffectiveRoute[];
+  problems: string[];
+}
+
 export interface Diagnosis {
   vm: {
     id: string;
@@ -63,6 +78,8 @@ export interface Diagnosis {
   /** Protected items in the job's vault whose source is this VM (0 = missing, >1 = ambiguous). */
   protectedItems: string[];
   backupInProgress: boolean;
+  /** Set when read (see NetworkFacts). */
+  network?: NetworkFacts;
   readErrors: string[];
 }
 
@@ -86,6 +103,8 @@ export interface DiagnoseOptions {
    * group). The engine asks for them when the failure's fix includes removing the extension. Default false.
    */
   extensionLocks?: boolean;
+  /** Read the primary NIC's effective security rules and routes (see NetworkFacts). Default false. */
+  network?: boolean;
 }
 
 export interface Diagnoser {
@@ -93,8 +112,8 @@ export interface Diagnoser {
 }
 
 /** The reads diagnosis makes for a set of named facts (what the planner's rules asked for). */
-export function diagnoseOptionsForFacts(facts: ReadonlySet<FactName>): Required<Pick<DiagnoseOptions, 'extension' | 'collections' | 'extensionLocks'>> {
-  return { extension: facts.has('extensions'), collections: facts.has('restore-points'), extensionLocks: facts.has('extension-locks') };
+export function diagnoseOptionsForFacts(facts: ReadonlySet<FactName>): Required<Pick<DiagnoseOptions, 'extension' | 'collections' | 'extensionLocks' | 'network'>> {
+  return { extension: facts.has('extensions'), collections: facts.has('restore-points'), extensionLocks: facts.has('extension-locks'), network: facts.has('network') };
 }
 
 type Guard = <T>(read: Promise<T>, fallback: T) => Promise<T>;
@@ -153,7 +172,21 @@ async function diagnoseWith(facts: VmFacts, candidate: Candidate, dopts: Diagnos
     d.snapshotExtension.locks = await guard(facts.locksCovering(d.snapshotExtension.id), []);
   }
   if (dopts.collections !== false) await readCollections(d, facts, dopts, readErrors);
+  if (dopts.network && d.agent.status === 'Ready' && (d.vm.powerState ?? '').toLowerCase() === 'running') d.network = await readNetwork(facts, vm.location);
   return d;
+}
+
+/** The primary NIC of the VM's own network profile (same subscription), its effective rules and routes. */
+async function readNetwork(facts: VmFacts, location: string | undefined): Promise<NetworkFacts> {
+  const n: NetworkFacts = { location, problems: [] };
+  const nicId = await facts.primaryNetworkInterface();
+  const sub = /^\/subscriptions\/([^/]+)\//i.exec(nicId ?? '')?.[1];
+  if (!nicId) return n;
+  if ((sub ?? '').toLowerCase() !== facts.ref.subscriptionId.toLowerCase()) return { ...n, problems: [`network interface ${nicId} is outside the VM's subscription; not read`] };
+  n.nicId = nicId;
+  const guard = guardInto(n.problems);
+  [n.securityGroups, n.routes] = await Promise.all([guard(facts.effectiveSecurityGroups(nicId), undefined), guard(facts.effectiveRoutes(nicId), undefined)]);
+  return n;
 }
 
 /** The VM part of the diagnosis and its agent, from the VM GET with its instance view. */

@@ -253,13 +253,13 @@ describe('createDiagnoser', () => {
   it('diagnoseOptionsFor: the reads each catalogue entry needs', () => {
     const all = { allowedActions: ACTION_KINDS };
     expect(diagnoseOptionsFor(undefined, all)).toEqual({ extension: false, collections: false });
-    expect(diagnoseOptionsFor(catalogueEntry('ExtensionOperationFailedForManagedDisks'), all)).toEqual({ extension: true, collections: false, extensionLocks: true });
+    expect(diagnoseOptionsFor(catalogueEntry('ExtensionOperationFailedForManagedDisks'), all)).toEqual({ extension: true, collections: false, extensionLocks: true, network: false });
     expect(diagnoseOptionsFor(catalogueEntry('ExtensionOperationFailedForManagedDisks'), { allowedActions: ['trigger-backup'] })).toMatchObject({ extensionLocks: false });
-    expect(diagnoseOptionsFor(catalogueEntry('UserErrorRpCollectionLimitReached'), all)).toEqual({ extension: false, collections: true, extensionLocks: false });
-    expect(diagnoseOptionsFor(catalogueEntry('BackUpOperationFailed'), all)).toEqual({ extension: true, collections: true, extensionLocks: true });
+    expect(diagnoseOptionsFor(catalogueEntry('UserErrorRpCollectionLimitReached'), all)).toEqual({ extension: false, collections: true, extensionLocks: false, network: false });
+    expect(diagnoseOptionsFor(catalogueEntry('BackUpOperationFailed'), all)).toEqual({ extension: true, collections: true, extensionLocks: true, network: true });
     // Report-only: what its causes check (the connectivity inference looks at the extension).
-    expect(diagnoseOptionsFor(catalogueEntry('ExtensionSnapshotFailedNoNetwork'), all)).toEqual({ extension: true, collections: false, extensionLocks: false });
-    expect(diagnoseOptionsFor(catalogueEntry('UserErrorKeyvaultPermissionsNotConfigured'), all)).toEqual({ extension: false, collections: false, extensionLocks: false });
+    expect(diagnoseOptionsFor(catalogueEntry('ExtensionSnapshotFailedNoNetwork'), all)).toEqual({ extension: true, collections: false, extensionLocks: false, network: true });
+    expect(diagnoseOptionsFor(catalogueEntry('UserErrorKeyvaultPermissionsNotConfigured'), all)).toEqual({ extension: false, collections: false, extensionLocks: false, network: false });
   });
 
   it('concurrent diagnoses share in-flight cached reads', async () => {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { ManagementLockClient } from '@azure/arm-locks';
+import { NetworkManagementClient } from '@azure/arm-network';
 import { RecoveryServicesBackupClient } from '@azure/arm-recoveryservicesbackup';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { start, type Emulator } from '../emulator/index';
@@ -23,6 +24,7 @@ const SPEC_VERSIONS: [RegExp, string][] = [
   [/\/providers\/microsoft\.authorization\/locks/i, '2020-05-01'],
   [/\/providers\/microsoft\.compute\//i, '2024-11-01'],
   [/\/providers\/microsoft\.recoveryservices\//i, '2023-06-01'],
+  [/\/providers\/microsoft\.network\//i, '2024-03-01'],
 ];
 
 interface Pair { liveRequest: Record<string, unknown>; liveResponse: Record<string, unknown> }
@@ -35,6 +37,10 @@ function recorder(pairs: Pair[]): PipelinePolicy {
       const url = new URL(request.url);
       const spec = SPEC_VERSIONS.find(([re]) => re.test(decodeURIComponent(url.pathname)));
       // LRO polls of operation URLs and other calls outside these specs are not judged here.
+      // A network effective-* LRO's final result (at its Location) is the operation's 200 body:
+      // recorded as the POST answering 200, so the swagger judges the body too.
+      const lroPost = pendingNetworkPost(pairs, url, response.status);
+      if (lroPost) pairs.push({ liveRequest: lroPost.liveRequest, liveResponse: { statusCode: '200', headers: { 'content-type': 'application/json' }, body: JSON.parse(response.bodyAsText ?? '{}') } });
       if (spec && !/\/operations\/|operationStatus|operationResults|backupOperations/i.test(url.pathname)) {
         url.searchParams.set('api-version', spec[1]);
         const text = response.bodyAsText ?? '';
@@ -56,6 +62,27 @@ function recorder(pairs: Pair[]): PipelinePolicy {
     },
   };
 }
+
+/** The last recorded network effective-* POST, when this response is a network LRO's final 200 result. */
+function pendingNetworkPost(pairs: Pair[], url: URL, status: number): Pair | undefined {
+  if (status !== 200 || !/\/providers\/microsoft\.network\/locations\/[^/]+\/operationResults\//i.test(url.pathname)) return undefined;
+  return [...pairs].reverse().find((p) => p.liveRequest.method === 'POST' && /\/effective(NetworkSecurityGroups|RouteTable)\?/i.test(String(p.liveRequest.url)));
+}
+
+/** A VM with a NIC, an NSG with rules and a user route, for the Microsoft.Network calls. */
+const NETWORK_ESTATE = {
+  now: '2026-11-20T06:00:00Z',
+  subscriptions: [{
+    id: PROD, displayName: 'net', resourceGroups: [{
+      name: 'rg-net', location: 'westeurope',
+      networkSecurityGroups: [{ name: 'nsg-app', securityRules: [
+        { name: 'allow-storage', priority: 100, direction: 'Outbound', access: 'Allow', protocol: 'Tcp', destinationAddressPrefix: 'Storage', destinationPortRange: '443' },
+        { name: 'deny-https', priority: 200, direction: 'Outbound', access: 'Deny', protocol: 'Tcp', destinationAddressPrefix: 'Internet', destinationPortRange: '443' },
+      ] }],
+      virtualMachines: [{ name: 'vm-net', network: { networkSecurityGroup: 'nsg-app', routes: [{ name: 'to-fw', addressPrefix: '0.0.0.0/0', nextHopType: 'VirtualAppliance', nextHopIpAddress: '10.0.1.4' }] } }],
+    }],
+  }],
+};
 
 describe('emulator responses validate against the official OpenAPI files (oav validate-traffic)', () => {
   let emu: Emulator;
@@ -126,6 +153,23 @@ describe('emulator responses validate against the official OpenAPI files (oav va
     await backup.jobDetails.get('rsv-prod', 'rg-backup', jobId);
     await backup.jobCancellations.trigger('rsv-prod', 'rg-backup', jobId);
 
+    // network: the NIC, its NSG, and the two effective-* long-running POSTs
+    const netEmu = await start({ estate: NETWORK_ESTATE, port: 0 });
+    try {
+      const network = new NetworkManagementClient(cred, PROD, { ...sdkClientOptions(netEmu), additionalPolicies: [{ policy: recorder(pairs), position: 'perCall' as const }] });
+      await network.networkInterfaces.get('rg-net', 'vm-net-nic');
+      await network.networkSecurityGroups.get('rg-net', 'nsg-app');
+      const nsgs = await network.networkInterfaces.beginListEffectiveNetworkSecurityGroupsAndWait('rg-net', 'vm-net-nic', lro);
+      const routes = await network.networkInterfaces.beginGetEffectiveRouteTableAndWait('rg-net', 'vm-net-nic', lro);
+      expect(nsgs.value?.[0]?.effectiveSecurityRules?.length).toBeGreaterThan(2);
+      expect(routes.value?.some((r) => r.nextHopType === 'VirtualAppliance')).toBe(true);
+      // Each effective-* POST is recorded twice: its 202 (headers) and its final result as a 200 body.
+      const effective = pairs.filter((p) => p.liveRequest.method === 'POST' && /\/effective/i.test(String(p.liveRequest.url)));
+      expect(effective.map((p) => p.liveResponse.statusCode).sort()).toEqual(['200', '200', '202', '202']);
+    } finally {
+      await netEmu.stop();
+    }
+
     expect(pairs.length).toBeGreaterThan(20);
     // A planted violation (a location that is a number) proves the validator judges our responses.
     pairs.push({
@@ -163,5 +207,7 @@ describe('emulator responses validate against the official OpenAPI files (oav va
     // every operation either passed or failed only on the allowed field (no runtime exceptions)
     expect(passed.size + failedOps.size).toBe(report.coveredOperations);
     expect(report.coveredOperations).toBeGreaterThanOrEqual(20);
+    // The network calls were judged (their 202s and their final 200 bodies) and passed.
+    for (const op of ['NetworkInterfaces_Get', 'NetworkSecurityGroups_Get', 'NetworkInterfaces_ListEffectiveNetworkSecurityGroups', 'NetworkInterfaces_GetEffectiveRouteTable']) expect(passed).toContain(op);
   }, 180_000);
 });

@@ -8,7 +8,7 @@ import { join } from 'path';
 import { start, type Emulator } from '../emulator/index';
 import { sampleEstatePath } from '../emulator/sample';
 import { actionModule } from '../lib/actions';
-import { permissionFor, permissionKind } from '../lib/arm/permissions';
+import { isReadOnlyOperation, permissionFor, permissionKind } from '../lib/arm/permissions';
 import { DEFAULT_SETTINGS, type Settings } from '../lib/config';
 import { runRemediation } from '../lib/engine';
 import { createLedger } from '../lib/ledger';
@@ -68,6 +68,12 @@ describe('permissionFor', () => {
     ['GET', `${VM}/`, 'Microsoft.Compute/virtualMachines/read'],
     ['GET', `https://127.0.0.1:4443${VM}?api-version=2026-04-01&$expand=instanceView`, 'Microsoft.Compute/virtualMachines/read'],
     ['POST', '/providers/Microsoft.Compute/register', 'Microsoft.Compute/register/action'],
+    // confirmed network diagnosis: the NIC, its effective rules and routes, their LRO polls
+    ['GET', `${RG}/providers/Microsoft.Network/networkInterfaces/vm-web-01-nic`, 'Microsoft.Network/networkInterfaces/read'],
+    ['POST', `${RG}/providers/Microsoft.Network/networkInterfaces/vm-web-01-nic/effectiveNetworkSecurityGroups`, 'Microsoft.Network/networkInterfaces/effectiveNetworkSecurityGroups/action'],
+    ['POST', `${RG}/providers/Microsoft.Network/networkInterfaces/vm-web-01-nic/effectiveRouteTable`, 'Microsoft.Network/networkInterfaces/effectiveRouteTable/action'],
+    ['GET', `/subscriptions/${SUB}/providers/Microsoft.Network/locations/westeurope/operations/abc`, 'Microsoft.Network/locations/operations/read'],
+    ['GET', `/subscriptions/${SUB}/providers/Microsoft.Network/locations/westeurope/operationResults/abc`, 'Microsoft.Network/locations/operationResults/read'],
     // not ARM resource calls, or no ARM shape: nothing to authorise / cannot say
     ['POST', '/msi/token', undefined],
     ['GET', '/metadata/identity/oauth2/token', undefined],
@@ -89,6 +95,19 @@ describe('permissionFor', () => {
     expect(permissionKind('a/b/backup/action')).toBe('action');
     expect(permissionKind('a/b/write')).toBe('write');
     expect(permissionKind('a/b/c')).toBeUndefined();
+    expect(isReadOnlyOperation('Microsoft.Network/networkInterfaces/effectiveRouteTable/action')).toBe(true);
+    expect(isReadOnlyOperation('microsoft.network/networkinterfaces/effectivenetworksecuritygroups/action')).toBe(true);
+    expect(isReadOnlyOperation('Microsoft.Compute/virtualMachines/read')).toBe(true);
+    expect(isReadOnlyOperation('Microsoft.Compute/virtualMachines/restart/action')).toBe(false);
+  });
+
+  it('the reader role holds the network diagnosis operations', async () => {
+    const reader = (await rolesFromBicep()).reader;
+    for (const op of [
+      'Microsoft.Network/networkInterfaces/read',
+      'Microsoft.Network/networkInterfaces/effectiveNetworkSecurityGroups/action',
+      'Microsoft.Network/networkInterfaces/effectiveRouteTable/action',
+    ]) expect(reader).toContain(op.toLowerCase());
   });
 });
 
@@ -167,15 +186,18 @@ describe('engine runs need exactly the permissions of the roles in infra/', () =
     const used = await runOver('plan', 'permplan');
     expect(used.report.items.length).toBeGreaterThan(0);
     expect(used.mapped.filter((m) => m.operation === undefined)).toEqual([]);
-    expect(sortedList([...used.operations].filter((o) => permissionKind(o) !== 'read'))).toEqual([]);
+    expect(sortedList([...used.operations].filter((o) => !isReadOnlyOperation(o)))).toEqual([]);
+    // The sample estate's vm-no-network has a NIC: the network diagnosis and its LRO polls are exercised.
+    for (const op of ['effectivenetworksecuritygroups/action', 'effectiveroutetable/action']) expect(used.operations).toContain(`microsoft.network/networkinterfaces/${op}`);
+    expect(used.operations).toContain('microsoft.network/locations/operationresults/read');
     expect(sortedList([...used.operations].filter((o) => !roles.reader.includes(o)))).toEqual([]);
   });
 
   it('apply writes exactly what the operator role adds, and reads only what it holds', async () => {
     const used = await runOver('apply', 'permapply');
     expect(used.mapped.filter((m) => m.operation === undefined)).toEqual([]);
-    const writesUsed = sortedList([...used.operations].filter((o) => permissionKind(o) !== 'read'));
-    const remediationExtras = sortedList(roles.operator.filter((o) => !roles.reader.includes(o) && permissionKind(o) !== 'read'));
+    const writesUsed = sortedList([...used.operations].filter((o) => !isReadOnlyOperation(o)));
+    const remediationExtras = sortedList(roles.operator.filter((o) => !roles.reader.includes(o) && !isReadOnlyOperation(o)));
     // The sample estate exercises every write kind, so the sets must be equal, not just included.
     expect(writesUsed).toEqual(remediationExtras);
     expect(sortedList([...used.operations].filter((o) => !roles.operator.includes(o)))).toEqual([]);

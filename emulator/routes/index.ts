@@ -4,6 +4,7 @@ import type { EmulatorRuntime } from '../runtime';
 import { registerArmRoutes } from './arm';
 import { registerComputeRoutes } from './compute';
 import { registerLockRoutes } from './locks';
+import { registerNetworkRoutes } from './network';
 import { registerBackupRoutes } from './backup';
 import { registerResourceGraphRoutes } from './resourcegraph';
 
@@ -12,5 +13,6 @@ export function registerRoutes(router: Router, rt: EmulatorRuntime): void {
   registerComputeRoutes(router, rt);
   registerBackupRoutes(router, rt);
   registerLockRoutes(router, rt);
+  registerNetworkRoutes(router, rt);
   registerResourceGraphRoutes(router);
 }

@@ -30,6 +30,13 @@ var readerActions = [
   'Microsoft.Authorization/locks/read'
   'Microsoft.ResourceGraph/resources/read'
   'Microsoft.Resources/subscriptions/resourceGroups/read'
+  // Confirmed network diagnosis: a NIC's effective security rules and routes (POSTs that only read)
+  // and the status/result polls of those long-running operations.
+  'Microsoft.Network/networkInterfaces/read'
+  'Microsoft.Network/networkInterfaces/effectiveNetworkSecurityGroups/action'
+  'Microsoft.Network/networkInterfaces/effectiveRouteTable/action'
+  'Microsoft.Network/locations/operations/read'
+  'Microsoft.Network/locations/operationResults/read'
 ]
 
 // The three documented fixes: remove the VMSnapshot extension, clean up the restore point

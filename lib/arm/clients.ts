@@ -9,6 +9,7 @@ import type { ComputeManagementClient } from '@azure/arm-compute';
 import type { RecoveryServicesBackupClient } from '@azure/arm-recoveryservicesbackup';
 import type { RecoveryServicesClient } from '@azure/arm-recoveryservices';
 import type { ManagementLockClient } from '@azure/arm-locks';
+import type { NetworkManagementClient } from '@azure/arm-network';
 import type { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import type { ResourceManagementClient } from '@azure/arm-resources';
 import { createPacer, type Pacer } from './pacing';
@@ -22,6 +23,7 @@ const sdk = {
   locks: (): typeof import('@azure/arm-locks') => require('@azure/arm-locks'),
   graph: (): typeof import('@azure/arm-resourcegraph') => require('@azure/arm-resourcegraph'),
   resources: (): typeof import('@azure/arm-resources') => require('@azure/arm-resources'),
+  network: (): typeof import('@azure/arm-network') => require('@azure/arm-network'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -38,6 +40,8 @@ export interface ArmContext {
   vaults(subscriptionId: string): RecoveryServicesClient;
   /** Resource groups (tags). */
   resources(subscriptionId: string): ResourceManagementClient;
+  /** Network interfaces' effective security rules and routes (read-only diagnosis). */
+  network(subscriptionId: string): NetworkManagementClient;
   lroPollIntervalMs: number;
   pacer: Pacer;
 }
@@ -92,6 +96,7 @@ export function createArmContext(opts: CreateArmContextOptions): ArmContext {
   const lockClients = new Map<string, ManagementLockClient>();
   const vaultClients = new Map<string, RecoveryServicesClient>();
   const resourceClients = new Map<string, ResourceManagementClient>();
+  const networkClients = new Map<string, NetworkManagementClient>();
   let graphClient: ResourceGraphClient | undefined;
 
   function cached<T>(map: Map<string, T>, sub: string, make: () => T): T {
@@ -114,6 +119,8 @@ export function createArmContext(opts: CreateArmContextOptions): ArmContext {
     locks: (sub) => cached(lockClients, sub, () => new (sdk.locks().ManagementLockClient)(opts.credential, sub, classic)),
     vaults: (sub) => cached(vaultClients, sub, () => new (sdk.vaults().RecoveryServicesClient)(opts.credential, sub, modular)),
     resources: (sub) => cached(resourceClients, sub, () => new (sdk.resources().ResourceManagementClient)(opts.credential, sub, modular)),
+    // Only no-connectivity diagnoses need it (about half a second of require time on its own).
+    network: (sub) => cached(networkClients, sub, () => new (sdk.network().NetworkManagementClient)(opts.credential, sub, classic)),
     graph: () => (graphClient ??= new (sdk.graph().ResourceGraphClient)(opts.credential, modular)),
   };
 }

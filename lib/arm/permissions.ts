@@ -12,6 +12,20 @@ const OVERRIDES: Record<string, string> = {
 
 export type PermissionKind = 'read' | 'write' | 'delete' | 'action';
 
+/**
+ * POST actions that only read: ARM computes and returns a NIC's effective security rules and
+ * effective routes, changing nothing. A dry-run may use them (and the reader role holds them).
+ */
+const READ_ONLY_ACTIONS = new Set([
+  'microsoft.network/networkinterfaces/effectivenetworksecuritygroups/action',
+  'microsoft.network/networkinterfaces/effectiveroutetable/action',
+]);
+
+/** True for reads and for the POST actions that only read (READ_ONLY_ACTIONS). */
+export function isReadOnlyOperation(operation: string): boolean {
+  return permissionKind(operation) === 'read' || READ_ONLY_ACTIONS.has(operation.toLowerCase());
+}
+
 /** The last segment of an operation: read, write, delete or action. */
 export function permissionKind(operation: string): PermissionKind | undefined {
   const last = operation.slice(operation.lastIndexOf('/') + 1).toLowerCase();

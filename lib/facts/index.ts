@@ -5,6 +5,7 @@
 // per resource; how a reader answers (one list per resource group today, one per subscription
 // tomorrow) is this module's business alone.
 import type { VirtualMachine, VirtualMachineExtension, VirtualMachineInstanceView } from '@azure/arm-compute';
+import type { EffectiveNetworkSecurityGroup, EffectiveRoute } from '@azure/arm-network';
 import type { ArmContext } from '../arm/clients';
 import { httpStatusOf, isNotFound } from '../arm/errors';
 import { parseVaultId, parseVmId, sameId, type VmRef } from '../arm/ids';
@@ -23,7 +24,9 @@ export type FactName =
   /** Locks covering the snapshot extension resource. */
   | 'extension-locks'
   /** The VM's restore point collections, their points and the locks covering them. */
-  | 'restore-points';
+  | 'restore-points'
+  /** The VM's primary NIC, its effective security rules and effective routes (read-only POSTs). */
+  | 'network';
 
 /** A restore point collection whose properties.source.id is the VM (never matched by name). */
 export interface RpcSummary { id: string; name: string; resourceGroup: string; sourceId: string }
@@ -97,6 +100,11 @@ export interface VmFacts {
   restorePointCount(collection: RpcSummary): Promise<number>;
   /** Locks covering a resource of this VM's subscription (subscription, group, parent, itself). */
   locksCovering(resourceId: string): Promise<LockRef[]>;
+  /** The NIC the VM's outbound traffic leaves by: the one marked primary, else the only one. */
+  primaryNetworkInterface(): Promise<string | undefined>;
+  /** The NSGs in force on the NIC (its own and its subnet's) with their effective rules. */
+  effectiveSecurityGroups(nicId: string): Promise<EffectiveNetworkSecurityGroup[]>;
+  effectiveRoutes(nicId: string): Promise<EffectiveRoute[]>;
 }
 
 export interface FactReaders {
@@ -184,7 +192,44 @@ export function createFactReaders(arm: ArmContext, opts: { now: Date; cache?: Fa
         restorePointCount: (c) =>
           named(`restore points of ${c.name}`, async () => (await compute.restorePointCollections.get(c.resourceGroup, c.name, { expand: 'restorePoints' })).restorePoints?.length ?? 0),
         locksCovering: locksOf,
+        ...networkReaders(arm, vm),
       };
     },
+  };
+}
+
+/** A NIC id of the VM's own network profile, parsed; never matched by name. */
+function nicRef(nicId: string): { subscriptionId: string; resourceGroup: string; name: string } {
+  const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/networkInterfaces\/([^/]+)$/i.exec(nicId);
+  if (!m) throw new FactReadError([`network interface: '${nicId}' is not a network interface id`]);
+  return { subscriptionId: m[1], resourceGroup: m[2], name: m[3] };
+}
+
+/**
+ * The network readers. Both effective-* calls are POST long-running operations that only read
+ * (RBAC: networkInterfaces/effective…/action); each NIC is read at most once per VM.
+ */
+function networkReaders(arm: ArmContext, vm: () => Promise<VirtualMachine | undefined>) {
+  const nsgs = new Map<string, Promise<EffectiveNetworkSecurityGroup[]>>();
+  const routes = new Map<string, Promise<EffectiveRoute[]>>();
+  const opts = { updateIntervalInMs: arm.lroPollIntervalMs };
+  const once = <T>(map: Map<string, Promise<T>>, nicId: string, read: () => Promise<T>) => {
+    const key = nicId.toLowerCase();
+    if (!map.has(key)) map.set(key, read());
+    return map.get(key)!;
+  };
+  return {
+    primaryNetworkInterface: async () => {
+      const nics = (await vm())?.networkProfile?.networkInterfaces ?? [];
+      return (nics.find((n) => n.primary) ?? (nics.length === 1 ? nics[0] : undefined))?.id;
+    },
+    effectiveSecurityGroups: (nicId: string) => once(nsgs, nicId, () => named('effective security rules', async () => {
+      const n = nicRef(nicId);
+      return (await arm.network(n.subscriptionId).networkInterfaces.beginListEffectiveNetworkSecurityGroupsAndWait(n.resourceGroup, n.name, opts)).value ?? [];
+    })),
+    effectiveRoutes: (nicId: string) => once(routes, nicId, () => named('effective routes', async () => {
+      const n = nicRef(nicId);
+      return (await arm.network(n.subscriptionId).networkInterfaces.beginGetEffectiveRouteTableAndWait(n.resourceGroup, n.name, opts)).value ?? [];
+    })),
   };
 }

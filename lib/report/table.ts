@@ -21,7 +21,8 @@ export const FINDING_PHRASES: Record<FindingKind, string> = {
   'agent-not-ready': 'fix agent in the guest',
   'agent-outdated': 'update the VM agent',
   'vm-not-running': 'VM is not running',
-  'no-outbound-connectivity': 'likely NSG/proxy/route',
+  // The finding says which: a named NSG rule or route (read), or an open path (the guest).
+  'no-outbound-connectivity': 'NSG, route or the guest',
   'lock-blocks-cleanup': 'a lock keeps the points',
   'restore-point-limit': 'collection is full',
   'backup-in-progress': 'a backup is running',
