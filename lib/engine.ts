@@ -206,7 +206,12 @@ async function runStages(rc: RunContext, items: PlanItem[], notes: RunNote[]): P
   notes.push(...discoveryNotes(discovered));
   // A failed job that is the verified backup itself is reported by its verification, not planned again.
   const ended = new Set(verified.filter((v) => v.verification?.jobId).map((v) => v.verification!.jobId!.toLowerCase()));
-  const candidates = discovered.candidates.filter((c) => !ended.has(c.jobId.toLowerCase()));
+  // A VM whose last Backup Now has not ended (or whose job is not even listed yet) gets nothing new.
+  const waiting = new Set(verified.filter((v) => v.verification?.outcome === 'pending').map((v) => v.vmId.toLowerCase()));
+  for (const c of discovered.candidates.filter((x) => waiting.has(x.vmId.toLowerCase()))) {
+    notes.push({ vmId: c.vmId, jobId: c.jobId, reason: 'a Backup Now triggered by an earlier run has not ended yet: nothing new is sent until it does' });
+  }
+  const candidates = discovered.candidates.filter((c) => !ended.has(c.jobId.toLowerCase()) && !waiting.has(c.vmId.toLowerCase()));
   rc.progress(`discovered ${candidates.length} failed backup job(s)`);
   log.info('discovery done', { candidates: candidates.length, skipped: discovered.skipped.length });
   const worked = await workOn(rc, candidates);

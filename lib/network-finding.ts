@@ -32,21 +32,21 @@ function networkEvidence(n: NetworkFacts | undefined, verdict?: OutboundVerdict)
 function inferred(n: NetworkFacts | undefined, base: Record<string, unknown>, seen: Record<string, unknown>, nextStep: string, why: string, verdict?: OutboundVerdict): Finding {
   return {
     kind: 'no-outbound-connectivity',
-    message: `Inferred, not confirmed (documented likely cause): the agent is Ready and the VM running, so the likeliest cause is that the VM cannot reach Azure Storage / Azure Backup (NSG, firewall, proxy, route). ${why}`,
+    message: `Inferred, not confirmed: documented likely cause "${String(base.summary ?? 'The VM cannot reach Azure Storage / Azure Backup.')}" What was read rules out the causes ARM can see (agent Ready, VM running, snapshot extension not failed); ${why}`,
     evidence: { ...base, inferred: true, confirmed: false, inferredFrom: seen, network: networkEvidence(n, verdict) },
     nextStep,
   };
 }
 
 export function networkFinding(n: NetworkFacts | undefined, base: Record<string, unknown>, seen: Record<string, unknown>, nextStep: string): Finding {
-  if (!n || !n.nicId) return inferred(n, base, seen, nextStep, n?.problems.length ? 'The network configuration could not be read.' : 'No network interface data was read.');
-  if (!n.securityGroups || !n.routes) return inferred(n, base, seen, nextStep, `The effective rules or routes of NIC '${nicName(n.nicId)}' could not be read.`);
+  if (!n || !n.nicId) return inferred(n, base, seen, nextStep, n?.problems.length ? 'no network path was read (the network configuration could not be read).' : 'no network path was read (no network interface data).');
+  if (!n.securityGroups || !n.routes) return inferred(n, base, seen, nextStep, `no network path was read (the effective rules or routes of NIC '${nicName(n.nicId)}' could not be read).`);
   const v = judgeOutboundHttps(n.securityGroups, n.routes, n.location ?? '');
   const nic = nicName(n.nicId);
   const evidence = { ...base, confirmed: v.verdict === 'blocked-by-rule' || (v.verdict === 'blocked-by-route' && v.route.nextHopType.toLowerCase() === 'none'), network: networkEvidence(n, v) };
   switch (v.verdict) {
     case 'undetermined':
-      return inferred(n, base, seen, nextStep, `The effective configuration of NIC '${nic}' was read but cannot be judged: ${v.reason}.`, v);
+      return inferred(n, base, seen, nextStep, `the effective configuration of NIC '${nic}' was read but cannot be judged: ${v.reason}.`, v);
     case 'blocked-by-rule':
       return {
         kind: 'no-outbound-connectivity',

@@ -32,8 +32,31 @@ function expiry(p: PendingVerification, ctx: VerificationContext, why: string): 
   return { outcome: 'expired', jobId: p.jobId, status: why };
 }
 
+const UNANSWERED = 'unanswered:';
+/** How long a Backup Now whose answer was lost may take to show its job before it counts as never started. */
+const UNANSWERED_SETTLE_MS = 15 * 60_000;
+
+/** The pending key of a Backup Now sent by a dead run whose job was not listed yet: item and request time. */
+function unansweredKey(protectedItemId: string, requestedAt: Date): string {
+  return `${UNANSWERED}${requestedAt.toISOString()}@${protectedItemId}`;
+}
+
+/** A Backup Now whose job was not found yet: looked for again; found → followed, else pending until it settles. */
+async function lookAgain(p: PendingVerification, ctx: VerificationContext, log: Logger): Promise<Verification> {
+  const [at, item] = [p.jobId.slice(UNANSWERED.length, p.jobId.indexOf('@')), p.jobId.slice(p.jobId.indexOf('@') + 1)];
+  const requestedAt = new Date(at);
+  const jobId = await findTriggeredJob(ctx.arm, parseProtectedItemId(item), requestedAt).catch(() => undefined);
+  if (jobId) {
+    await ctx.ledger.recordAttempt(p.vmId, { runId: p.runId, jobId, at: ctx.now(), outcome: 'pending', ...(p.failedJobId ? { failedJobId: p.failedJobId } : {}) });
+    return followOnce({ ...p, jobId }, ctx, log);
+  }
+  if (ctx.now().getTime() - requestedAt.getTime() < UNANSWERED_SETTLE_MS) return { outcome: 'pending', status: 'Unanswered' };
+  return { outcome: 'expired', status: `its answer was lost and no backup job of the item appeared within ${UNANSWERED_SETTLE_MS / 60_000} minutes: it did not start` };
+}
+
 /** Follows one pending backup once (no waiting) and tells how it stands now. */
 async function followOnce(p: PendingVerification, ctx: VerificationContext, log: Logger): Promise<Verification> {
+  if (p.jobId.startsWith(UNANSWERED)) return lookAgain(p, ctx, log);
   try {
     const v = await verifyBackup({ jobId: p.jobId }, { arm: ctx.arm, timeoutMs: 0, pollIntervalMs: ctx.pollIntervalMs, wait: ctx.wait, log });
     return v.outcome === 'pending' ? (expiry(p, ctx, `still ${v.status ?? 'running'} after the verification window`) ?? v) : v;
@@ -51,6 +74,7 @@ function findingFor(p: PendingVerification, v: Verification): Finding {
     : v.outcome === 'expired' ? `The backup triggered by ${by} did not end within the verification window (${v.status}); later runs stop following it and a human must look.`
     : v.outcome === 'escalated' && v.failureCode === JOB_NOT_FOUND ? `The backup job triggered by ${by} no longer exists (ARM answered 404 for it), so whether the backup ran cannot be verified; later runs stop following it and a human must look.`
     : v.outcome === 'escalated' ? `The backup triggered by ${by} failed again (${v.failureCode}); a human must look.`
+    : v.status === 'Unanswered' ? `The Backup Now sent by ${by} lost its answer and no job of it is listed yet; nothing new is sent for this VM, and a later run looks for the job again.`
     : `The backup triggered by ${by} is still running; a later run verifies it.`;
   return { kind: 'verification', message, evidence: { backupJobId: p.jobId, status: v.status, earlierRunId: p.runId } };
 }
@@ -95,8 +119,11 @@ export async function adoptUnanswered(closed: ClosedRun[], ctx: VerificationCont
   for (const run of closed) {
     const decisions = run.unanswered.length > 0 ? await ctx.ledger.decisions(run.runId) : [];
     for (const w of run.unanswered.filter((x) => x.action.kind === 'trigger-backup')) {
-      const jobId = await findTriggeredJob(ctx.arm, parseProtectedItemId(w.action.target), w.requestedAt ?? w.at).catch(() => undefined);
-      if (!jobId) continue;
+      const requestedAt = w.requestedAt ?? w.at;
+      const found = await findTriggeredJob(ctx.arm, parseProtectedItemId(w.action.target), requestedAt).catch(() => undefined);
+      // Not listed yet is not "never sent": the job can appear seconds later. The send is followed as
+      // pending (looked for again by the next run) so no run triggers the item again meanwhile.
+      const jobId = found ?? unansweredKey(w.action.target, requestedAt);
       const failedJobId = decisions.find((d) => d.vmId.toLowerCase() === w.vmId.toLowerCase())?.jobId;
       await ctx.ledger.recordAttempt(w.vmId, { runId: run.runId, jobId, at: ctx.now(), outcome: 'pending', ...(failedJobId ? { failedJobId } : {}) });
       adopted += 1;

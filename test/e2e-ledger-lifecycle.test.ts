@@ -76,6 +76,36 @@ describe('runs that die', () => {
   });
 });
 
+describe('a Backup Now whose job is not listed yet', () => {
+  test('a dead run sent it and no job shows yet: nothing new is sent for the VM until it shows or 15 minutes pass', async () => {
+    const e = await env(estate());
+    const plan = await e.run('plan');
+    const deadPid = spawnSync(process.execPath, ['-e', 'process.pid']).pid!;
+    await e.ledger.startRun({ runId: 'killed-run', mode: 'apply', trigger: 'cli', scope: {}, startedAt: e.emu.clock.now(), host: hostname(), pid: deadPid });
+    await e.ledger.recordDecision('killed-run', plan.items[0]);
+    // Its intent is recorded, but the service has not listed a job for it (yet).
+    await e.ledger.recordIntent('killed-run', vmId, plan.items[0].actions[0], e.emu.clock.now());
+    e.emu.requests.reset();
+
+    const next = await e.run('apply');
+    expect(e.writes()).toEqual([]);
+    expect(next.items.find((i) => i.verification)?.verification).toMatchObject({ outcome: 'pending', status: 'Unanswered' });
+    expect(next.notes?.map((n) => n.reason)).toContainEqual(expect.stringMatching(/Backup Now triggered by an earlier run has not ended yet: nothing new is sent/));
+
+    // Past the settle window with still no job: it never started, and the failed job is planned again
+    // (the guardrails then decide: here the cooldown since the dead run's attempt holds the write).
+    e.emu.clock.advance(16 * 60_000);
+    e.emu.requests.reset();
+    const later = await e.run('apply');
+    expect(later.items.find((i) => i.verification?.outcome === 'expired')?.verification?.status).toMatch(/no backup job of the item appeared within 15 minutes/);
+    const replanned = later.items.find((i) => !i.verification && i.jobId === plan.items[0].jobId)!;
+    expect(replanned.actions.map((a) => a.kind)).toEqual(['trigger-backup']);
+    expect(replanned.findings.map((f) => f.kind)).toEqual(['cooldown']);
+    expect(replanned.actions[0]).toMatchObject({ status: 'skipped', detail: expect.stringMatching(/cooling down/) });
+    expect(posts(e)).toEqual([]);
+  });
+});
+
 describe('verification always ends', () => {
   test('pending, then the VM fails again with the same cause: the pending one is still verified, and the new failure escalates', async () => {
     const e = await env(estate({ backupDurationSeconds: 3600 }), { settings: { verifyTimeoutMs: 10 * 60_000 } });

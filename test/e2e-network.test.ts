@@ -87,7 +87,7 @@ describe('confirmed network diagnosis (ExtensionSnapshotFailedNoNetwork)', () =>
     const { apply, networkCalls } = await planAndApply(estate(undefined));
     expect(networkCalls.length).toBeGreaterThan(0); // it asked; the emulator knows no NIC (404)
     const f = connectivity(apply);
-    expect(f.message).toMatch(/^Inferred, not confirmed \(documented likely cause\)/);
+    expect(f.message).toMatch(/^Inferred, not confirmed: documented likely cause "/);
     expect(f.evidence).toMatchObject({ inferred: true, confirmed: false, network: { read: false, nic: ids.vm(SUB, RG, 'vm-net').replace('Microsoft.Compute/virtualMachines/vm-net', 'Microsoft.Network/networkInterfaces/vm-net-nic') } });
     expect((f.evidence.network as { problems: string[] }).problems.join(' ')).toMatch(/effective security rules: 404/);
     expect(apply.items[0].findings.map((x) => x.kind)).not.toContain('read-failed');

@@ -101,7 +101,8 @@ describeInfra('registrations agree with the compiled infra', () => {
   });
 
   it("the action group's function is registered as HTTP POST at the route its URL calls", () => {
-    const ag = deployed.resources.find((r) => r.type === 'Microsoft.Insights/actionGroups')!;
+    // The app's action group is the one with a function receiver (the operators' group only e-mails).
+    const ag = deployed.resources.find((r) => r.type === 'Microsoft.Insights/actionGroups' && Array.isArray((r.raw.properties as { azureFunctionReceivers?: unknown }).azureFunctionReceivers))!;
     const receiver = (ag.raw.properties as { azureFunctionReceivers: { functionName: string; httpTriggerUrl: string }[] }).azureFunctionReceivers[0];
     const t = trigger(receiver.functionName);
     expect(t.type).toBe('httpTrigger');

@@ -36,6 +36,7 @@ const EXCLUDED: { pattern: RegExp; why: string }[] = [
   { pattern: /^npm test$/, why: 'the suite itself' },
   { pattern: /^npm run build$/, why: "npm test's pretest has built dist/; rebuilding here would rewrite files other suites are loading" },
   { pattern: /^npx backup-remediator (plan|apply) --subscription <subscription-id>$/, why: 'real Azure: needs az login and a subscription' },
+  { pattern: /^npx backup-remediator (plan --subscription <id> --out plan\.json --output html > plan\.html|apply --plan plan\.json --yes)$/, why: 'real Azure (a subscription placeholder); test/plan-file.test.ts runs the saved-plan round trip and test/report-html.test.ts the HTML report' },
   { pattern: /^cp local\.settings\.json\.example local\.settings\.json$/, why: 'Functions Core Tools session (func is not a test dependency); test/functions-host.test.ts hosts the functions' },
   { pattern: /^npx azurite --silent --location \.azurite &$/, why: 'part of the Functions Core Tools session above' },
   { pattern: /^npm run build && func start$/, why: 'needs Azure Functions Core Tools (func)' },

@@ -150,10 +150,27 @@ async function triggerOnce(arm: ArmContext, ref: ProtectedItemRef, expiry: Date,
     return await sendTrigger(arm, ref, expiry);
   } catch (e) {
     if (!isAmbiguousWrite(e)) throw e;
-    const jobId = await findTriggeredJob(arm, ref, requestedAt);
+    const jobId = await awaitTriggeredJob(arm, ref, requestedAt);
     if (jobId) return { jobId, detail: `the answer to Backup Now was lost (${e.message}); the backup job it created was found` };
     return sendTrigger(arm, ref, expiry);
   }
+}
+
+/**
+ * The service lists the job a few seconds after it accepted Backup Now, so "no job yet" right after a
+ * lost answer proves nothing: the job is looked for a few times over half a minute before the POST
+ * is sent again (sending it while the first backup is about to appear would trigger it twice).
+ */
+const APPEAR_TRIES = 6;
+const APPEAR_INTERVAL_MS = 5_000;
+
+async function awaitTriggeredJob(arm: ArmContext, ref: ProtectedItemRef, requestedAt: Date): Promise<string | undefined> {
+  for (let i = 0; i < APPEAR_TRIES; i++) {
+    if (i > 0) await sleep(APPEAR_INTERVAL_MS);
+    const jobId = await findTriggeredJob(arm, ref, requestedAt);
+    if (jobId) return jobId;
+  }
+  return undefined;
 }
 
 /**
