@@ -15,16 +15,10 @@ import { processIo, type CliIo } from './io';
 import { runCommand, type RunFlags } from './run';
 import { showRun } from './show-run';
 import { readEstateFile } from './target';
+import type { StandaloneOptions } from '../emulator/standalone';
 
-interface SimulateFlags {
-  estate?: string;
-  port: number;
-  caOut?: string;
-  asWritten?: boolean;
-  logOut?: string;
-  logBodies?: boolean;
-  logEndpoint?: boolean;
-}
+/** The simulate command's flags: the standalone emulator's options, with the estate as a file name. */
+type SimulateFlags = Pick<StandaloneOptions, 'port' | 'caOut' | 'asWritten' | 'logOut' | 'logBodies' | 'logEndpoint'> & { estate?: string };
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 

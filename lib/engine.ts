@@ -206,10 +206,15 @@ async function runStages(rc: RunContext, items: PlanItem[], notes: RunNote[]): P
   notes.push(...discoveryNotes(discovered));
   // A failed job that is the verified backup itself is reported by its verification, not planned again.
   const ended = new Set(verified.filter((v) => v.verification?.jobId).map((v) => v.verification!.jobId!.toLowerCase()));
-  // A VM whose last Backup Now has not ended (or whose job is not even listed yet) gets nothing new.
-  const waiting = new Set(verified.filter((v) => v.verification?.outcome === 'pending').map((v) => v.vmId.toLowerCase()));
+  // A VM whose last Backup Now has not ended (or whose job is not even listed yet), or that a run
+  // closed just now was writing to without a recorded answer (its delete may still be running),
+  // gets nothing new in this run: the next run reads what those writes did.
+  const pending = new Set(verified.filter((v) => v.verification?.outcome === 'pending').map((v) => v.vmId.toLowerCase()));
+  const unanswered = new Set(closed.flatMap((c) => c.unanswered.map((w) => w.vmId.toLowerCase())));
+  const waiting = new Set([...pending, ...unanswered]);
   for (const c of discovered.candidates.filter((x) => waiting.has(x.vmId.toLowerCase()))) {
-    notes.push({ vmId: c.vmId, jobId: c.jobId, reason: 'a Backup Now triggered by an earlier run has not ended yet: nothing new is sent until it does' });
+    const why = pending.has(c.vmId.toLowerCase()) ? 'a Backup Now triggered by an earlier run has not ended yet' : 'a run that died was writing to this VM and its answer was not recorded';
+    notes.push({ vmId: c.vmId, jobId: c.jobId, reason: `${why}: nothing new is sent until a later run has read what it did` });
   }
   const candidates = discovered.candidates.filter((c) => !ended.has(c.jobId.toLowerCase()) && !waiting.has(c.vmId.toLowerCase()));
   rc.progress(`discovered ${candidates.length} failed backup job(s)`);

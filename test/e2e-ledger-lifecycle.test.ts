@@ -18,6 +18,16 @@ function estate(simulation: Record<string, unknown> = {}) {
 
 const posts = (e: { writes(): { method: string; status: number }[] }) => e.writes().filter((w) => w.method === 'POST');
 
+/** A run on this host whose process is gone, with its decision and a Backup Now intent (no answer) recorded. */
+async function deadRunSentBackupNow(e: Awaited<ReturnType<typeof env>>) {
+  const plan = await e.run('plan');
+  const deadPid = spawnSync(process.execPath, ['-e', 'process.pid']).pid!;
+  await e.ledger.startRun({ runId: 'killed-run', mode: 'apply', trigger: 'cli', scope: {}, startedAt: e.emu.clock.now(), host: hostname(), pid: deadPid });
+  await e.ledger.recordDecision('killed-run', plan.items[0]);
+  await e.ledger.recordIntent('killed-run', vmId, plan.items[0].actions[0], e.emu.clock.now());
+  return plan;
+}
+
 describe('Backup Now is sent once', () => {
   test('its answer lost (the connection dropped after it took effect): not resent, its job found and verified', async () => {
     const e = await env(estate());
@@ -48,11 +58,7 @@ describe('runs that die', () => {
   test('a killed run is closed as abandoned by the next run, its unanswered Backup Now adopted and verified, never re-sent', async () => {
     const e = await env(estate());
     // A run on this host whose process is gone, which sent Backup Now and died before the answer.
-    const plan = await e.run('plan');
-    const deadPid = spawnSync(process.execPath, ['-e', 'process.pid']).pid!;
-    await e.ledger.startRun({ runId: 'killed-run', mode: 'apply', trigger: 'cli', scope: {}, startedAt: e.emu.clock.now(), host: hostname(), pid: deadPid });
-    await e.ledger.recordDecision('killed-run', plan.items[0]);
-    await e.ledger.recordIntent('killed-run', vmId, plan.items[0].actions[0], e.emu.clock.now());
+    const plan = await deadRunSentBackupNow(e);
     const ref = /vaults\/([^/]+)\/backupFabrics\/Azure\/protectionContainers\/([^/]+)\/protectedItems\/([^/]+)$/.exec(itemId)!;
     await e.arm.backup(SUB).backups.trigger(ref[1], RG, 'Azure', ref[2], ref[3], { properties: { objectType: 'IaasVMBackupRequest' } });
     e.emu.requests.reset();
@@ -79,12 +85,8 @@ describe('runs that die', () => {
 describe('a Backup Now whose job is not listed yet', () => {
   test('a dead run sent it and no job shows yet: nothing new is sent for the VM until it shows or 15 minutes pass', async () => {
     const e = await env(estate());
-    const plan = await e.run('plan');
-    const deadPid = spawnSync(process.execPath, ['-e', 'process.pid']).pid!;
-    await e.ledger.startRun({ runId: 'killed-run', mode: 'apply', trigger: 'cli', scope: {}, startedAt: e.emu.clock.now(), host: hostname(), pid: deadPid });
-    await e.ledger.recordDecision('killed-run', plan.items[0]);
     // Its intent is recorded, but the service has not listed a job for it (yet).
-    await e.ledger.recordIntent('killed-run', vmId, plan.items[0].actions[0], e.emu.clock.now());
+    const plan = await deadRunSentBackupNow(e);
     e.emu.requests.reset();
 
     const next = await e.run('apply');

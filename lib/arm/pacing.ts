@@ -99,109 +99,132 @@ export function retryAfterMsOf(response: PipelineResponse, now: number): number 
   return undefined;
 }
 
-export function createPacer(opts: PacerOptions = {}): Pacer {
-  const lowWater = opts.lowWater ?? 20;
-  const refill = { ...DEFAULT_REFILL, ...opts.refillPerSecond };
-  const maxRetryAfterMs = opts.maxRetryAfterMs ?? 60_000;
-  const maxThrottleRetries = opts.maxThrottleRetries ?? 50;
-  const maxWriteThrottleRetries = opts.maxWriteThrottleRetries ?? 3;
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const now = opts.now ?? Date.now;
-  const buckets = new Map<string, Bucket>();
-  let stats = emptyStats();
+/** One pacer's settings, token buckets (per subscription and category) and counters. */
+interface PacerState {
+  lowWater: number;
+  refill: Record<'read' | 'write' | 'delete', number>;
+  maxRetryAfterMs: number;
+  maxThrottleRetries: number;
+  maxWriteThrottleRetries: number;
+  sleep: (ms: number) => Promise<void>;
+  now: () => number;
+  buckets: Map<string, Bucket>;
+  stats: PacerStats;
+}
 
-  function bucketFor(key: string): Bucket | undefined {
-    return buckets.get(key);
-  }
-
-  async function pace(key: string, category: 'read' | 'write' | 'delete'): Promise<void> {
-    const b = bucketFor(key);
-    if (!b) return; // no budget header seen yet: nothing to pace on
-    const rate = refill[category];
-    const turn = b.gate.then(async () => {
-      const t = now();
-      const estimate = Math.min(b.remaining + ((t - b.at) / 1000) * rate, Number.MAX_SAFE_INTEGER);
-      if (estimate <= lowWater) {
-        const waitMs = Math.ceil(((lowWater + 1 - estimate) / rate) * 1000);
-        stats.pacedRequests++;
-        stats.pacedMs += waitMs;
-        await sleep(waitMs);
-        b.remaining = lowWater; // spent the one token we waited for
-      } else {
-        b.remaining = estimate - 1;
-      }
-      b.at = now();
-    });
-    b.gate = turn.catch(() => undefined);
-    await turn;
-  }
-
-  function observe(key: string, category: RequestCategory, response: PipelineResponse): void {
-    if (category === 'graph') return;
-    const raw = response.headers.get(`x-ms-ratelimit-remaining-subscription-${category}s`);
-    if (raw === undefined) return;
-    const n = Number(raw);
-    if (!Number.isFinite(n)) return;
-    let b = buckets.get(key);
-    if (!b) {
-      b = { remaining: n, at: now(), inFlight: 0, gate: Promise.resolve() };
-      buckets.set(key, b);
+/** Waits for this request's turn: past the low-water mark, until the bucket has refilled one token. */
+async function pace(st: PacerState, key: string, category: 'read' | 'write' | 'delete'): Promise<void> {
+  const b = st.buckets.get(key);
+  if (!b) return; // no budget header seen yet: nothing to pace on
+  const rate = st.refill[category];
+  const turn = b.gate.then(async () => {
+    const t = st.now();
+    const estimate = Math.min(b.remaining + ((t - b.at) / 1000) * rate, Number.MAX_SAFE_INTEGER);
+    if (estimate <= st.lowWater) {
+      const waitMs = Math.ceil(((st.lowWater + 1 - estimate) / rate) * 1000);
+      st.stats.pacedRequests++;
+      st.stats.pacedMs += waitMs;
+      await st.sleep(waitMs);
+      b.remaining = st.lowWater; // spent the one token we waited for
+    } else {
+      b.remaining = estimate - 1;
     }
-    // The header was read at the server before requests still in flight were counted there.
-    b.remaining = Math.max(0, n - Math.max(0, b.inFlight - 1));
-    b.at = now();
-  }
+    b.at = st.now();
+  });
+  b.gate = turn.catch(() => undefined);
+  await turn;
+}
 
+/** Reads the remaining budget ARM reported for this subscription and category. */
+function observe(st: PacerState, key: string, category: RequestCategory, response: PipelineResponse): void {
+  if (category === 'graph') return;
+  const raw = response.headers.get(`x-ms-ratelimit-remaining-subscription-${category}s`);
+  if (raw === undefined) return;
+  const n = Number(raw);
+  if (!Number.isFinite(n)) return;
+  let b = st.buckets.get(key);
+  if (!b) {
+    b = { remaining: n, at: st.now(), inFlight: 0, gate: Promise.resolve() };
+    st.buckets.set(key, b);
+  }
+  // The header was read at the server before requests still in flight were counted there.
+  b.remaining = Math.max(0, n - Math.max(0, b.inFlight - 1));
+  b.at = st.now();
+}
+
+/** One paced send: counted, in-flight tracked, its budget header read. */
+async function sendOnce(st: PacerState, key: string, category: RequestCategory, request: PipelineRequest, next: SendRequest): Promise<PipelineResponse> {
+  if (category !== 'graph') await pace(st, key, category);
+  st.stats.requests[category]++;
+  const b = st.buckets.get(key);
+  if (b) b.inFlight++;
+  let response: PipelineResponse;
+  try {
+    response = await next(request);
+  } finally {
+    if (b) b.inFlight--;
+  }
+  const cls = response.status === 429 ? '429' : `${Math.floor(response.status / 100)}xx`;
+  st.stats.statuses[cls] = (st.stats.statuses[cls] ?? 0) + 1;
+  observe(st, key, category, response);
+  return response;
+}
+
+/**
+ * After a 429: how long to wait before resending, or undefined to give the 429 back (reads past their
+ * retries). Throws ThrottledError past a minute, and for writes past their few retries.
+ */
+function throttleWait(st: PacerState, key: string, category: RequestCategory, response: PipelineResponse, url: string, attempt: number): number | undefined {
+  st.stats.throttled++;
+  const wait = retryAfterMsOf(response, st.now()) ?? 1000;
+  if (wait > st.maxRetryAfterMs) throw new ThrottledError(wait, category, url);
+  if (category === 'write' || category === 'delete') {
+    // Not resent again: the caller records "throttled, retry later" and the next write re-reads the kill switch.
+    if (attempt >= st.maxWriteThrottleRetries) throw new ThrottledError(wait, category, url, attempt);
+  } else if (attempt >= st.maxThrottleRetries) {
+    return undefined;
+  }
+  const bucket = st.buckets.get(key);
+  if (bucket) {
+    bucket.remaining = 0;
+    bucket.at = st.now() + wait;
+  }
+  st.stats.retryAfterMs += wait;
+  return wait;
+}
+
+export function createPacer(opts: PacerOptions = {}): Pacer {
+  const st: PacerState = {
+    lowWater: opts.lowWater ?? 20,
+    refill: { ...DEFAULT_REFILL, ...opts.refillPerSecond },
+    maxRetryAfterMs: opts.maxRetryAfterMs ?? 60_000,
+    maxThrottleRetries: opts.maxThrottleRetries ?? 50,
+    maxWriteThrottleRetries: opts.maxWriteThrottleRetries ?? 3,
+    sleep: opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
+    now: opts.now ?? Date.now,
+    buckets: new Map<string, Bucket>(),
+    stats: emptyStats(),
+  };
   const policy: PipelinePolicy = {
     name: 'armPacingPolicy',
     async sendRequest(request: PipelineRequest, next: SendRequest): Promise<PipelineResponse> {
       const category = categoryOf(request.method, request.url);
       const key = `${subscriptionOfUrl(request.url)}|${category}`;
       for (let attempt = 0; ; attempt++) {
-        if (category !== 'graph') await pace(key, category);
-        stats.requests[category]++;
-        const b = buckets.get(key);
-        if (b) b.inFlight++;
-        let response: PipelineResponse;
-        try {
-          response = await next(request);
-        } finally {
-          if (b) b.inFlight--;
-        }
-        const cls = response.status === 429 ? '429' : `${Math.floor(response.status / 100)}xx`;
-        stats.statuses[cls] = (stats.statuses[cls] ?? 0) + 1;
-        observe(key, category, response);
+        const response = await sendOnce(st, key, category, request, next);
         if (response.status !== 429) return response;
-        stats.throttled++;
-        const wait = retryAfterMsOf(response, now()) ?? 1000;
-        if (wait > maxRetryAfterMs) throw new ThrottledError(wait, category, request.url);
-        if (category === 'write' || category === 'delete') {
-          // Not resent again: the caller records "throttled, retry later" and the next write re-reads the kill switch.
-          if (attempt >= maxWriteThrottleRetries) throw new ThrottledError(wait, category, request.url, attempt);
-        } else if (attempt >= maxThrottleRetries) {
-          return response;
-        }
-        const bucket = buckets.get(key);
-        if (bucket) {
-          bucket.remaining = 0;
-          bucket.at = now() + wait;
-        }
-        stats.retryAfterMs += wait;
-        await sleep(wait);
+        const wait = throttleWait(st, key, category, response, request.url, attempt);
+        if (wait === undefined) return response;
+        await st.sleep(wait);
       }
     },
   };
-
   return {
     policy,
-    stats: () => ({
-      ...stats,
-      requests: { ...stats.requests },
-      statuses: { ...stats.statuses },
-    }),
+    stats: () => ({ ...st.stats, requests: { ...st.stats.requests }, statuses: { ...st.stats.statuses } }),
     reset: () => {
-      stats = emptyStats();
-      buckets.clear();
+      st.stats = emptyStats();
+      st.buckets.clear();
     },
   };
 }
