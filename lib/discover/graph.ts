@@ -5,7 +5,7 @@
 import type { ArmContext } from '../arm/clients';
 import { parseJobId, parseSubscriptionId } from '../arm/ids';
 import type { Scope } from '../scope';
-import { reduceToLatestPerItem, type RawJob } from './jobs';
+import { CLOCK_SKEW_MS, reduceToLatestPerItem, type RawJob } from './jobs';
 import type { DiscoverOptions, DiscoveryResult, DiscoveryScope } from './types';
 
 /** Resource Graph's page ceiling. */
@@ -26,7 +26,7 @@ function jobsInWindow(since: Date, now: Date): string[] {
     "| where type =~ 'microsoft.recoveryservices/vaults/backupjobs'",
     "| where properties.backupManagementType =~ 'AzureIaasVM' and properties.operation =~ 'Backup'",
     '| extend startTime = todatetime(properties.startTime), status = tolower(tostring(properties.status))',
-    `| where startTime between (datetime(${since.toISOString()}) .. datetime(${now.toISOString()}))`,
+    `| where startTime between (datetime(${since.toISOString()}) .. datetime(${new Date(now.getTime() + CLOCK_SKEW_MS).toISOString()}))`,
     "| extend item = strcat(tostring(split(tolower(id), '/backupjobs/')[0]), '|', tolower(tostring(properties.containerName)))",
   ];
 }

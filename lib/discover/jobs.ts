@@ -54,8 +54,16 @@ export function formatJobFilterTime(d: Date): string {
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(h12)}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} ${h < 12 ? 'AM' : 'PM'}`;
 }
 
+/**
+ * How far the service's clock may run ahead of this host's. Every job listing reaches this far past
+ * `now`: a backup the service dated a little ahead must still count as running or as the later
+ * success that makes a failure moot, or a run would trigger the item a second time.
+ */
+export const CLOCK_SKEW_MS = 10 * 60_000;
+
 export function jobListFilter(since: Date, now: Date): string {
-  return `operation eq 'Backup' and backupManagementType eq 'AzureIaasVM' and startTime eq '${formatJobFilterTime(since)}' and endTime eq '${formatJobFilterTime(now)}'`;
+  const until = new Date(now.getTime() + CLOCK_SKEW_MS);
+  return `operation eq 'Backup' and backupManagementType eq 'AzureIaasVM' and startTime eq '${formatJobFilterTime(since)}' and endTime eq '${formatJobFilterTime(until)}'`;
 }
 
 function canonicalJobId(id: string): { jobId: string; vaultId: string; subscriptionId: string } | undefined {
