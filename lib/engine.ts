@@ -154,6 +154,15 @@ interface RunContext {
 }
 
 export async function runRemediation(given: RunOptions): Promise<RunReport> {
+  return asRun(given, (rc, items, notes) => runStages(rc, items, notes));
+}
+
+/**
+ * One recorded run around `work`: the run row first (a run killed in its first second still leaves a
+ * trace, closed later as abandoned), a heartbeat while it works, the report recorded at the end (also
+ * when it fails) and the run's telemetry.
+ */
+async function asRun(given: RunOptions, work: (rc: RunContext, items: PlanItem[], notes: RunNote[]) => Promise<void>): Promise<RunReport> {
   const runId = given.runId ?? randomUUID();
   const now = given.now ?? (() => new Date());
   const { ledger, mode } = given;
@@ -161,7 +170,6 @@ export async function runRemediation(given: RunOptions): Promise<RunReport> {
   const startedAt = now();
   const scope = resolveScope(given);
   const opts: RunOptions = { ...given, settings: withRunSubscriptions(given.settings, scope) };
-  // The run row first: a run killed in its first second still leaves a trace, closed later as abandoned.
   await ledger.startRun({ runId, mode, trigger: opts.trigger ?? 'cli', scope, startedAt });
   const stopHeartbeat = startHeartbeat(ledger, runId, (err) => log.warn('ledger: heartbeat failed', { err }));
   log.info('run started', { mode, scope });
@@ -169,7 +177,7 @@ export async function runRemediation(given: RunOptions): Promise<RunReport> {
   const items: PlanItem[] = [];
   const notes: RunNote[] = [];
   try {
-    await runStages(rc, items, notes);
+    await work(rc, items, notes);
   } catch (err) {
     log.error('run failed', { err });
     await ledger.finishRun(runId, buildReport(runId, mode, startedAt, now(), items, notes)).catch(() => undefined);
@@ -423,22 +431,14 @@ export async function discoverWork(opts: Omit<RunOptions, 'mode'>): Promise<{ vm
  * read, under every guardrail (executeItem); actions already marked (refused by the caller) are
  * reported as they are. Items of one VM run one after the other.
  */
-export async function applyPlannedItems(items: PlanItem[], given: Omit<RunOptions, 'mode' | 'since'> & { notes?: RunNote[] }): Promise<RunReport> {
-  const runId = given.runId ?? randomUUID();
-  const now = given.now ?? (() => new Date());
-  const log = (given.log ?? silentLogger()).child({ runId });
-  const startedAt = now();
-  const scope = resolveScope(given);
-  const opts: RunOptions = { ...given, mode: 'apply', settings: withRunSubscriptions(given.settings, scope) };
-  // Recorded as any apply run: run row first, heartbeat, decisions and writes ahead (lib/execute).
-  await opts.ledger.startRun({ runId, mode: 'apply', trigger: opts.trigger ?? 'cli', scope, startedAt });
-  const stopHeartbeat = startHeartbeat(opts.ledger, runId, (err) => log.warn('ledger: heartbeat failed', { err }));
-  log.info('run started', { mode: 'apply', planned: items.length });
-  const rc: RunContext = { runId, opts, now, log, startedAt, scope, limit: pLimit(Math.max(1, opts.settings.concurrency)), progress: (m) => opts.onProgress?.(m) };
-  const exec = executeContext(rc);
-  const byVm = new Map<string, PlanItem[]>();
-  for (const item of items) byVm.set(item.vmId.toLowerCase(), [...(byVm.get(item.vmId.toLowerCase()) ?? []), item]);
-  try {
+export async function applyPlannedItems(planned: PlanItem[], given: Omit<RunOptions, 'mode' | 'since'> & { notes?: RunNote[] }): Promise<RunReport> {
+  // Recorded as any apply run (asRun): decisions and writes ahead (lib/execute).
+  return asRun({ ...given, mode: 'apply' }, async (rc, items, notes) => {
+    items.push(...planned);
+    notes.push(...(given.notes ?? []));
+    const exec = executeContext(rc);
+    const byVm = new Map<string, PlanItem[]>();
+    for (const item of planned) byVm.set(item.vmId.toLowerCase(), [...(byVm.get(item.vmId.toLowerCase()) ?? []), item]);
     await Promise.all([...byVm.values()].map((group) => rc.limit(async () => {
       for (const item of group) {
         await exec.onChange!(item);
@@ -446,12 +446,5 @@ export async function applyPlannedItems(items: PlanItem[], given: Omit<RunOption
         await exec.onChange!(item);
       }
     })));
-  } finally {
-    stopHeartbeat();
-  }
-  const report = buildReport(runId, 'apply', startedAt, now(), items, given.notes ?? []);
-  await opts.ledger.finishRun(runId, report);
-  log.info('run finished', { summary: report.summary });
-  recordRunTelemetry(report);
-  return report;
+  });
 }
