@@ -62,6 +62,12 @@ param optInCodes string = ''
 
 param ledgerPrefix string = 'remediator'
 
+@description('Action kinds that wait for a human approval besides those whose module requires it (REMEDIATION_REQUIRE_APPROVAL).')
+param requireApproval string = ''
+
+@description('How long a proposal may be approved and executed (REMEDIATION_APPROVAL_TTL).')
+param approvalTtl string = '24h'
+
 @description('ARM endpoint the engine calls; empty = the Resource Manager of the cloud this is deployed to.')
 param armEndpoint string = ''
 
@@ -130,6 +136,8 @@ var remediationSettings = {
   REMEDIATION_VERIFY_TIMEOUT: verifyTimeout
   REMEDIATION_OPT_IN_CODES: optInCodes
   REMEDIATION_LEDGER_PREFIX: ledgerPrefix
+  REMEDIATION_REQUIRE_APPROVAL: requireApproval
+  REMEDIATION_APPROVAL_TTL: approvalTtl
   ARM_ENDPOINT: empty(armEndpoint) ? environment().resourceManager : armEndpoint
 }
 
@@ -207,6 +215,7 @@ module alerts 'modules/alerts.bicep' = {
     actionGroupName: 'ag-remediator-ops-${resourceToken}'
     escalationRuleName: 'alert-remediation-escalated-${resourceToken}'
     poisonRuleName: 'alert-remediation-poison-${resourceToken}'
+    approvalsRuleName: 'alert-remediation-approvals-${resourceToken}'
     alertEmailAddresses: filter(map(split(alertEmails, ','), address => trim(address)), address => !empty(address))
   }
 }

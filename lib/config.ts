@@ -114,6 +114,14 @@ function allowedActions(v: string): Parsed<ActionKind[]> {
   return { value: dedupe(kinds) as ActionKind[] };
 }
 
+/** A comma list of action kinds (empty: none). */
+function actionKinds(v: string): Parsed<ActionKind[]> {
+  const kinds = list(v);
+  const unknown = kinds.filter((k) => !(ACTION_KINDS as readonly string[]).includes(k));
+  if (unknown.length > 0) return { expected: `a comma list of ${ACTION_KINDS.join(', ')} (unknown: ${unknown.join(', ')})` };
+  return { value: dedupe(kinds) as ActionKind[] };
+}
+
 function killSwitch(v: string): Parsed<boolean> {
   const k = v.toLowerCase();
   if (k === 'true' || k === '1') return { value: true };
@@ -206,6 +214,11 @@ export const settingsSchema = z.object({
     { name: 'REMEDIATION_OPT_IN_CODES', shown: '(none)', meaning: 'error codes whose `opt-in` catalogue entries may act (none are `opt-in` today)' },
     [] as string[], listOf((c) => /^[A-Za-z][A-Za-z0-9_]*$/.test(c), 'a comma list of symbolic error codes', 'malformed'),
   ),
+  requireApproval: setting(
+    { name: 'REMEDIATION_REQUIRE_APPROVAL', shown: '(none)', meaning: 'comma-separated action kinds that wait for a human approval (`approvals`), on top of those whose module requires it' },
+    [] as ActionKind[], actionKinds,
+  ),
+  approvalTtlMs: setting({ name: 'REMEDIATION_APPROVAL_TTL', shown: '`24h`', meaning: 'how long a proposal may be approved and executed before it expires' }, 24 * 3_600_000, duration(60_000)),
   ledgerPrefix: setting({ name: 'REMEDIATION_LEDGER_PREFIX', shown: '`remediator`', meaning: "prefix of the ledger's table names" }, 'remediator', ledgerPrefix),
 });
 

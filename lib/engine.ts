@@ -21,11 +21,13 @@ import { silentLogger, type Logger } from './log';
 import { diagnoseOptionsFor, planItem } from './plan';
 import { interleaveBySubscription } from './schedule';
 import { recordRunTelemetry } from './telemetry';
-import type { Finding, PlanItem, PlannedAction, RunMode, RunNote, RunReport } from './types';
+import type { Finding, PendingApproval, PlanItem, PlannedAction, RunMode, RunNote, RunReport } from './types';
 import { verifyBackup } from './verify';
 import { closeAbandonedRuns, startHeartbeat, type ClosedRun } from './ledger/liveness';
 import { adoptUnanswered, verifyPending, type VerificationContext } from './verification';
 import { summarize } from './summary';
+import { closeResolved, pendingApprovals, proposeItem } from './approvals/run';
+import type { Proposal } from './approvals/types';
 
 export { summarize } from './summary';
 
@@ -185,7 +187,7 @@ async function asRun(given: RunOptions, work: (rc: RunContext, items: PlanItem[]
   } finally {
     stopHeartbeat();
   }
-  const report = buildReport(runId, mode, startedAt, now(), items, notes);
+  const report = buildReport(runId, mode, startedAt, now(), items, notes, await waitingForApproval(rc));
   await ledger.finishRun(runId, report);
   log.info('run finished', { summary: report.summary });
   recordRunTelemetry(report);
@@ -212,6 +214,7 @@ async function runStages(rc: RunContext, items: PlanItem[], notes: RunNote[]): P
   const since = opts.since ?? new Date(rc.startedAt.getTime() - opts.settings.lookbackMs);
   const discovered = await discoverFailures(opts.arm, rc.scope, { since, now: rc.startedAt, scope: Scope.of(opts.settings), path: opts.discoveryPath });
   notes.push(...discoveryNotes(discovered));
+  await closeResolvedProposals(rc, discovered, notes);
   // A failed job that is the verified backup itself is reported by its verification, not planned again.
   const ended = new Set(verified.filter((v) => v.verification?.jobId).map((v) => v.verification!.jobId!.toLowerCase()));
   // A VM whose last Backup Now has not ended (or whose job is not even listed yet), or that a run
@@ -270,6 +273,8 @@ async function workOn(rc: RunContext, candidates: Candidate[]): Promise<PlanItem
   const runItem = (candidate: Candidate): Promise<PlanItem> =>
     oneVmAtATime(candidate.vmId, () => rc.limit(async (): Promise<PlanItem> => {
       const item = await planCandidate(candidate, { arm: opts.arm, settings: opts.settings, diagnoser, log, now: rc.startedAt });
+      // Both modes: a dry run shows (and stores) what would wait for a human; ledger rows only.
+      await propose(rc, item);
       if (opts.mode === 'apply') {
         // The decision is recorded as it happens: planned, after each write, and at the end.
         await exec.onChange!(item);
@@ -285,6 +290,26 @@ async function workOn(rc: RunContext, candidates: Candidate[]): Promise<PlanItem
   const work: Promise<PlanItem>[] = new Array(candidates.length);
   for (const i of interleaveBySubscription(candidates)) work[i] = runItem(candidates[i]!);
   return Promise.all(work);
+}
+
+/** Proposals for the item's approval-required actions; a ledger failure is logged (the write guard refuses them then). */
+async function propose(rc: RunContext, item: PlanItem): Promise<void> {
+  const store = rc.opts.ledger.approvals;
+  if (!store) return;
+  await proposeItem(item, store, rc.runId, rc.opts.settings).catch((err: unknown) => rc.log.error('ledger: could not store a proposal', { vmId: item.vmId, err }));
+}
+
+/**
+ * A VM whose failed job a later successful backup superseded, and which has no failed job in this
+ * run, no longer fails: its live proposals are refused as resolved (recorded, never executed).
+ */
+async function closeResolvedProposals(rc: RunContext, discovered: Awaited<ReturnType<typeof discoverFailures>>, notes: RunNote[]): Promise<void> {
+  const store = rc.opts.ledger.approvals;
+  if (!store) return;
+  const failing = new Set(discovered.candidates.map((c) => c.vmId.toLowerCase()));
+  const resolved = discovered.skipped.filter((s) => s.reason === 'already-recovered' && !failing.has(s.vmId.toLowerCase()));
+  const closed = await closeResolved(store, resolved, rc.runId).catch((err: unknown) => (rc.log.error('ledger: could not close resolved proposals', { err }), []));
+  for (const p of closed) notes.push({ vmId: p.vmId, reason: `proposal ${p.id} (${p.kind}) refused: ${p.closedReason}` });
 }
 
 function startOf(c: Candidate): Date | undefined {
@@ -315,7 +340,15 @@ function executeContext(rc: RunContext): ExecuteContext {
   };
 }
 
-function buildReport(runId: string, mode: RunMode, startedAt: Date, finishedAt: Date, items: PlanItem[], notes: RunNote[]): RunReport {
+/** Every proposal in the run's scope still waiting for a human, for the report (a failed read is logged, not fatal). */
+async function waitingForApproval(rc: RunContext): Promise<PendingApproval[]> {
+  const store = rc.opts.ledger.approvals;
+  if (!store) return [];
+  const inScope = (p: Proposal) => pendingInScope({ vmId: p.vmId, runId: p.runId, jobId: p.jobId, failedJobId: p.jobId, at: p.proposedAt }, rc.scope, rc.opts.settings);
+  return pendingApprovals(store, rc.now(), inScope).catch((err: unknown) => (rc.log.error('ledger: could not list pending approvals', { err }), []));
+}
+
+function buildReport(runId: string, mode: RunMode, startedAt: Date, finishedAt: Date, items: PlanItem[], notes: RunNote[], waiting: PendingApproval[] = []): RunReport {
   return {
     schemaVersion: 1,
     mode,
@@ -326,6 +359,7 @@ function buildReport(runId: string, mode: RunMode, startedAt: Date, finishedAt: 
     summary: summarize(items),
     ...(notes.length > 0 ? { notes } : {}),
     ...observedSection(items),
+    ...(waiting.length > 0 ? { pendingApprovals: waiting } : {}),
   };
 }
 

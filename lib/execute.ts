@@ -9,6 +9,7 @@ import { applyStep, applyVerification, applyVmStop, stoppedBeforeWrite, type VmO
 import { recordNotSent, sendWrite } from './execute/write';
 import { verifyTriggered } from './execute/verify-step';
 import { describeError } from './execute/context';
+import { recordApprovalOutcome } from './execute/guards/approval';
 
 export type { ActionRunner, ExecuteContext } from './execute/context';
 export { resultSummary } from './execute/write';
@@ -41,6 +42,7 @@ async function runActions(item: PlanItem, ctx: ExecuteContext, state: VmState): 
     const stop = await firstWriteStop(BEFORE_WRITE, action, item, ctx);
     const step = stop ? { kind: 'blocked' as const, finding: stop.finding, attempt: stop.attempt } : await sendWrite(action, item, ctx, state);
     applyStep(item, i, step);
+    if (!stop) await recordApprovalOutcome(action, step, ctx);
     if (step.kind !== 'applied') {
       ctx.log.warn(`${action.kind} ${step.kind}: ${step.finding.message}`, { action: action.kind, target: action.target });
       return { attempt: step.attempt };

@@ -17,6 +17,11 @@ export type Dimension = (typeof TELEMETRY_DIMENSIONS)[number];
 export const INSTRUMENTATION_SCOPE = 'backup-remediator';
 /** Log message of the one record per failed job written when a run ends (the workbook's main source). */
 export const ITEM_OUTCOME_MESSAGE = 'item outcome';
+/** Log message of the one record per proposal still waiting for a human when a run ends (the approvals alert's source). */
+export const APPROVAL_PENDING_MESSAGE = 'approval pending';
+/** Gauge of the proposals waiting for a human, as the last run saw them. */
+export const APPROVALS_PENDING_METRIC = 'remediation_approvals_pending';
+
 /** Counter name per outcome: remediation_fixed, remediation_escalated, remediation_reported, remediation_approval_pending, remediation_verifying. */
 export const outcomeMetricName = (o: ItemOutcome): string => `remediation_${o.replace(/-/g, '_')}`;
 
@@ -160,6 +165,27 @@ function itemRecord(report: RunReport, item: PlanItem): void {
 }
 
 /**
+ * Proposals waiting for a human: a gauge of how many, and one log record each (the approvals alert
+ * in infra/modules/alerts.bicep counts these records, split per VM), so nobody has to look.
+ */
+function pendingApprovalsTelemetry(report: RunReport): void {
+  const { metrics } = otelApi();
+  const pending = report.pendingApprovals ?? [];
+  metrics.getMeter(INSTRUMENTATION_SCOPE).createGauge(APPROVALS_PENDING_METRIC, { description: 'proposals waiting for a human approval' }).record(pending.length, { mode: report.mode });
+  const { logs, SeverityNumber } = otelLogs();
+  for (const p of pending) {
+    const dims: Record<Dimension, string> = { runId: report.runId, vmId: p.vmId, jobId: '', errorCode: p.failureCode, action: p.action, outcome: 'pending' };
+    logs.getLogger(INSTRUMENTATION_SCOPE).emit({
+      severityNumber: SeverityNumber.WARN,
+      severityText: 'WARN',
+      body: APPROVAL_PENDING_MESSAGE,
+      timestamp: new Date(report.finishedAt),
+      attributes: { ...dims, proposalId: p.id, expiresAt: p.expiresAt, proposedBy: p.runId },
+    });
+  }
+}
+
+/**
  * The run as telemetry, once it ended: a span for the run with one child per failed job and one
  * per action, the item outcome records, and the outcome counters. Called by the engine; a no-op
  * until telemetry is on, and never throws.
@@ -178,6 +204,7 @@ export function recordRunTelemetry(report: RunReport): void {
       itemRecord(report, item);
       counters.get(itemOutcome(item, report.mode))!.add(1, { errorCode: item.failure.code, mode: report.mode });
     }
+    pendingApprovalsTelemetry(report);
     run.end(times.end);
   } catch {
     // Telemetry never breaks a run.

@@ -51,6 +51,20 @@ export interface PlannedAction {
   detail?: string;
   /** Set after apply: ARM job id for trigger-backup, operation result for deletes. */
   result?: Record<string, unknown>;
+  /**
+   * Set on an action that waits for a human (lib/approvals): the stored proposal it matches, that
+   * proposal's status as this run last read it, and when it expires. Absent for every other action.
+   */
+  approval?: ActionApproval;
+}
+
+/** Status of a proposal (lib/approvals/types.ts). */
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'executed' | 'refused';
+
+export interface ActionApproval {
+  id: string;
+  status: ApprovalStatus;
+  expiresAt: string;
 }
 
 export type FindingKind =
@@ -78,7 +92,11 @@ export type FindingKind =
   | 'precondition-changed'
   | 'action-failed'
   | 'verification'
-  | 'read-failed';
+  | 'read-failed'
+  /** The action waits for a human's approval (lib/approvals); nothing of the VM's plan runs meanwhile. */
+  | 'awaiting-approval'
+  /** The action's proposal was rejected, expired or went stale: it is never executed. */
+  | 'approval-refused';
 
 export interface Finding {
   kind: FindingKind;
@@ -136,6 +154,26 @@ export interface RunReport {
    * lib/ledger/observed-codes.ts). Present only when there is one.
    */
   observedCodes?: ObservedCodeSummary[];
+  /**
+   * Proposals in the run's scope still waiting for a human's decision (lib/approvals), whichever
+   * run proposed them. Present only when there is one.
+   */
+  pendingApprovals?: PendingApproval[];
+}
+
+/** One proposal waiting for a human: approve or reject it by its id (HTTP or CLI). */
+export interface PendingApproval {
+  id: string;
+  vmId: string;
+  action: ActionKind;
+  target: string;
+  /** `<id>@<version>` of the script a guest fix would run; absent for other actions. */
+  script?: string;
+  failureCode: string;
+  proposedAt: string;
+  expiresAt: string;
+  /** The run that proposed it. */
+  runId: string;
 }
 
 /** A numeric errorCode seen in a run and the catalogue code (or Unclassified) its jobs were read as. */

@@ -258,6 +258,20 @@ describeCompiled('compiled ARM template (infra/main.bicep through Bicep)', () =>
     });
   });
 
+  describe('alerts', () => {
+    it('pending approvals raise a log alert to the operators\' action group, split per VM', () => {
+      const rules = ofType('Microsoft.Insights/scheduledQueryRules');
+      expect(rules.map((r) => r.deployment.join('/'))).toEqual(['alerts', 'alerts', 'alerts']);
+      const approvals = rules.find((r) => /approval pending/.test(JSON.stringify(r.raw.properties)))!;
+      expect(approvals).toBeDefined();
+      const p = props(approvals) as { enabled: boolean; actions: { actionGroups: string[] }; criteria: { allOf: { threshold: number; dimensions: { name: string }[] }[] } };
+      expect(p.enabled).toBe(true);
+      expect(p.criteria.allOf[0]).toMatchObject({ threshold: 0, dimensions: [{ name: 'vmId' }] });
+      expect(p.actions.actionGroups).toHaveLength(1);
+      expect(p.actions.actionGroups[0]).toMatch(/actionGroups/);
+    });
+  });
+
   describe('events', () => {
     it('the action group calls alertWebhook on /api/alerts with the common alert schema', () => {
       // The events module's group calls the app; the alerts module's group (operators) only e-mails.

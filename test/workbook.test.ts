@@ -20,7 +20,7 @@ const alertQueries = [...read('infra/modules/alerts.bicep').matchAll(/query: '''
 const queries = [...panels.map((p) => p.content.query!), ...alertQueries];
 
 // Attributes on log records besides the six dimensions (lib/telemetry.ts itemRecord).
-const EXTRA_ATTRIBUTES = ['nextStep', 'mode', 'findings'];
+const EXTRA_ATTRIBUTES = ['nextStep', 'mode', 'findings', 'proposalId', 'expiresAt'];
 // Action statuses of the write log lines (lib/execute.ts) besides the item outcomes.
 const ACTION_STATUSES = ['applied', 'failed'];
 const sources = ['lib/engine.ts', 'lib/execute.ts', 'lib/service.ts', 'lib/telemetry.ts'].map(read).join('\n');
@@ -37,10 +37,11 @@ describe('workbook', () => {
     expect(panels.find((p) => p.name === 'escalated-vms')!.content.query).toMatch(/nextStep/);
   });
 
-  it('has two alert queries: escalations (split per VM) and the poison queue', () => {
-    expect(alertQueries).toHaveLength(2);
+  it('has three alert queries: escalations (split per VM), the poison queue and pending approvals', () => {
+    expect(alertQueries).toHaveLength(3);
     expect(alertQueries[0]).toMatch(/"escalated"/);
     expect(alertQueries[1]).toMatch(/poison message recorded/);
+    expect(alertQueries[2]).toMatch(/message == "approval pending"/);
   });
 
   it.each(queries.map((q, i) => [i, q]))('query %i reads only dimensions the code emits', (_i, query) => {

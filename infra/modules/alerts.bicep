@@ -1,5 +1,6 @@
-// Someone is told when the remediator gives up: log alert rules over the app's Application
-// Insights on escalated failed jobs and on messages parked in the poison queue, sent to an action
+// Someone is told when the remediator gives up or waits for them: log alert rules over the app's
+// Application Insights on escalated failed jobs, on messages parked in the poison queue and on
+// proposals waiting for a human's approval (lib/approvals), sent to an action
 // group that e-mails the operators given as a parameter. The queries read the log records of
 // lib/telemetry.ts and lib/service.ts; test/workbook.test.ts checks them against the code.
 param location string
@@ -11,6 +12,7 @@ param appInsightsId string
 param actionGroupName string
 param escalationRuleName string
 param poisonRuleName string
+param approvalsRuleName string
 
 @description('E-mail addresses told about escalations and dead-lettered work; empty = the alerts fire into the portal only.')
 param alertEmailAddresses array = []
@@ -100,6 +102,54 @@ traces
           timeAggregation: 'Count'
           operator: 'GreaterThan'
           threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: false
+    actions: {
+      actionGroups: [ operators.id ]
+    }
+  }
+}
+
+// Every run logs one "approval pending" record per proposal still waiting (lib/telemetry.ts), so the
+// rule fires while a proposal waits, once per VM, until someone approves or rejects it or it expires.
+resource approvals 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: approvalsRuleName
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Backup remediation waits for an approval'
+    description: 'A fix that requires a human approval (a guest fix, or a kind in REMEDIATION_REQUIRE_APPROVAL) is proposed and waits: approve or reject it with `backup-remediator approvals approve|reject <id>` or POST /api/approvals/{id}. Unanswered, it expires (REMEDIATION_APPROVAL_TTL).'
+    severity: 3
+    enabled: true
+    scopes: [ appInsightsId ]
+    evaluationFrequency: 'PT30M'
+    windowSize: 'PT1H'
+    criteria: {
+      allOf: [
+        {
+          query: '''
+traces
+| where message == "approval pending"
+| extend vmId = tostring(customDimensions.vmId), action = tostring(customDimensions.action), proposalId = tostring(customDimensions.proposalId), expiresAt = tostring(customDimensions.expiresAt)
+| project timestamp, vmId, action, proposalId, expiresAt
+'''
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          dimensions: [
+            {
+              name: 'vmId'
+              operator: 'Include'
+              values: [ '*' ]
+            }
+          ]
           failingPeriods: {
             numberOfEvaluationPeriods: 1
             minFailingPeriodsToAlert: 1

@@ -84,6 +84,11 @@ export interface ActionModule<K extends ActionKind = ActionKind> {
    * checks them against infra/modules/remediator-roles.bicep.
    */
   permissions: { reads: readonly string[]; writes: readonly string[]; polls: readonly string[] };
+  /**
+   * `required`: the write is proposed and never sent until a named human approved it (lib/approvals;
+   * REMEDIATION_REQUIRE_APPROVAL adds kinds whose module does not say so).
+   */
+  approval?: 'required';
   /** What proves the write worked: the backup it triggers, or the next backup (run or scheduled). */
   followUp: 'verify-triggered-backup' | 'next-backup';
   /** When it applies: from the classification's catalogue entry and the facts read. Pure. */

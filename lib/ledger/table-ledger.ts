@@ -26,6 +26,8 @@ import type {
   WriteRecord,
 } from './types';
 import { hostIdentity } from './host';
+import { createProposalStore } from '../approvals/store';
+import type { ProposalStore } from '../approvals/types';
 
 const TABLE_SUFFIX: Record<LedgerTable, string> = {
   runs: 'Runs',
@@ -89,9 +91,11 @@ class TableLedger implements Ledger {
   private readonly clients: Record<LedgerTable, TableClient>;
   private readonly now: () => Date;
   private readonly observed: ObservedCodeStore;
+  readonly approvals: ProposalStore;
 
   constructor(opts: LedgerOptions) {
     this.observed = new ObservedCodeStore(opts);
+    this.approvals = createProposalStore(opts);
     const prefix = opts.prefix ?? 'remediator';
     const names = {} as Record<LedgerTable, string>;
     const clients = {} as Record<LedgerTable, TableClient>;

@@ -1,5 +1,6 @@
 import type { TableClient } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/core-auth';
+import type { ProposalStore } from '../approvals/types';
 import type { PlanItem, PlannedAction, RunMode, RunReport } from '../types';
 
 export interface LedgerOptions {
@@ -181,6 +182,9 @@ export interface Ledger {
   recordObservedCodes?(runId: string, observed: readonly ObservedCode[]): Promise<void>;
   /** Every observed (number, classification, message) across runs, most frequent first. */
   observedCodes?(): Promise<ObservedCodeRecord[]>;
+
+  /** Proposals waiting for (or decided by) a human (lib/approvals), in the same storage. */
+  approvals?: ProposalStore;
 
   // Read-side helpers beyond the contract (HTTP API, tests, audits).
   decisions(runId: string): Promise<PlanItem[]>;

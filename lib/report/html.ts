@@ -6,6 +6,7 @@
 import type { Finding, PlanItem, PlannedAction, RunReport } from '../types';
 import { actionStatus, summaryLine, vmLabel } from './facts';
 import { itemOutcome } from './outcome';
+import { pendingApprovalsHtml } from './pending-approvals';
 
 const esc = (text: string): string =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -125,7 +126,7 @@ export function renderHtml(report: RunReport): string {
 <title>${esc(title)}</title><style>${STYLE}</style></head>
 <body><h1>${esc(title)}</h1><p>Started ${esc(report.startedAt)}, finished ${esc(report.finishedAt)}.</p>
 <p class="summary">${esc(summaryLine(report))}</p>
-${body}${notesSection(report)}
+${body}${notesSection(report)}${pendingApprovalsHtml(report, esc)}
 </body></html>
 `;
 }

@@ -26,6 +26,7 @@ export function toJsonReport(report: RunReport): RunReport {
     items: report.items.map(orderedItem),
     summary: report.summary,
     ...(report.notes && report.notes.length > 0 ? { notes: report.notes } : {}),
+    ...(report.pendingApprovals && report.pendingApprovals.length > 0 ? { pendingApprovals: report.pendingApprovals } : {}),
   };
 }
 

@@ -4,6 +4,7 @@
 import type { PlanItem, RunReport } from '../types';
 import { actionStatus, summaryLine, vmLabel } from './facts';
 import { observedCodesMarkdown } from './observed-codes';
+import { pendingApprovalsMarkdown } from './pending-approvals';
 
 /** Escapes text for a Markdown table cell or inline use: pipes, backticks and line breaks. */
 function cell(text: string): string {
@@ -79,7 +80,7 @@ export function renderMarkdown(report: RunReport): string {
   if (report.items.length === 0) {
     out.push('No failed backup jobs in scope.');
     out.push('');
-    out.push(...notesSection(report), ...observedCodesMarkdown(report));
+    out.push(...notesSection(report), ...observedCodesMarkdown(report), ...pendingApprovalsMarkdown(report));
     return out.join('\n');
   }
   out.push('| # | VM | Error | Actions | Findings | Verification |');
@@ -92,7 +93,7 @@ export function renderMarkdown(report: RunReport): string {
   });
   out.push('');
   report.items.forEach((item, i) => out.push(...section(item, i + 1)));
-  out.push(...notesSection(report), ...observedCodesMarkdown(report));
+  out.push(...notesSection(report), ...observedCodesMarkdown(report), ...pendingApprovalsMarkdown(report));
   return out.join('\n');
 }
 

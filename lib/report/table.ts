@@ -5,6 +5,7 @@ import Table from 'cli-table3';
 import type { Finding, FindingKind, RunReport } from '../types';
 import { actionStatus, summaryLine, vmLabel } from './facts';
 import { observedCodesLines } from './observed-codes';
+import { pendingApprovalsLines } from './pending-approvals';
 
 export interface TableOptions {
   /** Terminal width; columns wrap to fit. Defaults to 160 (logs and pipes have no width). */
@@ -44,6 +45,8 @@ export const FINDING_PHRASES: Record<FindingKind, string> = {
   'action-failed': 'a write failed',
   verification: 'earlier backup checked',
   'read-failed': 'an ARM read failed',
+  'awaiting-approval': 'waits for a human',
+  'approval-refused': 'approval refused/stale',
 };
 
 /** The phrase for one finding, with the number or state from its evidence when there is one. */
@@ -71,7 +74,7 @@ export function renderTable(report: RunReport, opts: TableOptions = {}): string 
   const header = `Run ${report.runId} (${report.mode === 'plan' ? 'plan, dry-run: nothing was changed' : 'apply'})`;
   const width = Math.max(80, opts.width ?? 160);
   if (report.items.length === 0) {
-    return `${header}\nNo failed backup jobs in scope.\n${wrapSummary(summaryLine(report), width)}\n${notesText(report, width)}${observedText(report, width)}`;
+    return `${header}\nNo failed backup jobs in scope.\n${wrapSummary(summaryLine(report), width)}\n${notesText(report, width)}${observedText(report, width)}${approvalsText(report, width)}`;
   }
   // A column of dashes says nothing: Verified appears only when some item has a verification.
   const verifiedColumn = report.items.some((i) => i.verification);
@@ -89,7 +92,7 @@ export function renderTable(report: RunReport, opts: TableOptions = {}): string 
   const budget = width - (head.length + 1);
   const fits = (rows: string[][]): boolean => naturalWidths([head, ...rows]).reduce((a, b) => a + b, 0) <= budget;
   const rows = [rowsFor('inline'), rowsFor('stacked')].find(fits) ?? rowsFor('kind');
-  return `${header}\n${fittedTable(head, rows, width)}\n${wrapSummary(summaryLine(report), width)}\n${notesText(report, width)}${observedText(report, width)}`;
+  return `${header}\n${fittedTable(head, rows, width)}\n${wrapSummary(summaryLine(report), width)}\n${notesText(report, width)}${observedText(report, width)}${approvalsText(report, width)}`;
 }
 
 /**
@@ -192,6 +195,12 @@ function wrapSummary(line: string, width: number): string {
   }
   out.push(current.trimEnd());
   return out.join('\n');
+}
+
+/** Proposals waiting for a human, last; nothing when none waits. */
+function approvalsText(report: RunReport, width: number): string {
+  const lines = pendingApprovalsLines(report);
+  return lines.length === 0 ? '' : `${lines.map((l) => wrapWords(l, width)).join('\n')}\n`;
 }
 
 /** Observed numeric error codes under the notes; nothing when the run saw none. */

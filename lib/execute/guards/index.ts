@@ -1,6 +1,7 @@
 // The guard chain, in the order the executor runs it. Pacing is not a guard: it lives in the SDK
 // pipeline (lib/arm/pacing), and a write it gives up on surfaces as a throttled outcome.
 import { allowedKindGuard } from './allowed-kind';
+import { approvalClaimGuard, approvalVmGuard, approvalWriteGuard } from './approval';
 import { attemptsGuard } from './attempts';
 import { fixHeldGuard } from './fix-held';
 import { killSwitchGuard } from './kill-switch';
@@ -15,12 +16,18 @@ import type { PlanItem, PlannedAction } from '../../types';
 
 export type { VmGuard, VmStop, WriteGuard, WriteStop } from './types';
 
-/** Before the VM's lease: cheap checks first, the lease last (it is the one that takes something). */
-export const BEFORE_LEASE: readonly VmGuard[] = [scopeGuard, fixHeldGuard, attemptsGuard, vmCapCheckGuard, leaseGuard];
+/**
+ * Before the VM's lease: cheap checks first, the lease last (it is the one that takes something). A VM
+ * waiting for a human's approval stops here, before any write of its plan and without taking a slot.
+ */
+export const BEFORE_LEASE: readonly VmGuard[] = [scopeGuard, fixHeldGuard, attemptsGuard, approvalVmGuard, vmCapCheckGuard, leaseGuard];
 /** Under the lease: judged again (another run may have just finished here), then the VM slot claimed. */
 export const UNDER_LEASE: readonly VmGuard[] = [attemptsGuard, vmCapClaimGuard];
-/** Before each write, in order; the cap is claimed last so only a write that proceeds takes a slot. */
-export const BEFORE_WRITE: readonly WriteGuard[] = [allowedKindGuard, preconditionsGuard, killSwitchGuard, writeCapGuard];
+/**
+ * Before each write, in order; the cap is claimed late so only a write that proceeds takes a slot, and
+ * an approved proposal is claimed (marked executed) last of all, only for a write that is then sent.
+ */
+export const BEFORE_WRITE: readonly WriteGuard[] = [allowedKindGuard, approvalWriteGuard, preconditionsGuard, killSwitchGuard, writeCapGuard, approvalClaimGuard];
 
 /** The first VM guard that stops, or undefined. */
 export async function firstVmStop(guards: readonly VmGuard[], item: PlanItem, ctx: ExecuteContext, state: VmState): Promise<VmStop | undefined> {
