@@ -2,7 +2,7 @@
 
 const SUB = '<subscription-id>';
 
-const EXAMPLES: Record<'program' | 'plan' | 'apply' | 'simulate' | 'demo', string[]> = {
+const EXAMPLES: Record<'program' | 'plan' | 'apply' | 'simulate' | 'demo' | 'approvals', string[]> = {
   program: [
     `backup-remediator plan --subscription ${SUB}                # read only: what would be done`,
     'backup-remediator plan --subscription <id> --out plan.json  # save the plan for review',
@@ -21,6 +21,11 @@ const EXAMPLES: Record<'program' | 'plan' | 'apply' | 'simulate' | 'demo', strin
   simulate: [
     'backup-remediator simulate --port 8443 --ca-out /tmp/emu-ca.pem',
     'backup-remediator simulate --estate my-estate.json --port 0',
+  ],
+  approvals: [
+    'backup-remediator approvals list --status pending',
+    'backup-remediator approvals approve <id> --by alice@contoso.com --note "change #42"',
+    'backup-remediator approvals reject <id> --note "not during the freeze"',
   ],
   demo: ['backup-remediator demo', 'backup-remediator demo --estate my-estate.json --output markdown'],
 };

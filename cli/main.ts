@@ -14,6 +14,7 @@ import { EXIT, EXIT_CODES_HELP, UsageError } from './exit-codes';
 import { processIo, type CliIo } from './io';
 import { runCommand, type RunFlags } from './run';
 import { showRun } from './show-run';
+import { decideCommand, listCommand, type ApprovalFlags } from './approvals';
 import { readEstateFile } from './target';
 import type { StandaloneOptions } from '../emulator/standalone';
 
@@ -67,6 +68,8 @@ export function buildProgram(io: CliIo, cleanups: (() => Promise<void>)[], setCo
     .description('print what the ledger holds about one run: its report, or for a run that did not finish (running, abandoned) its status and every write it sent')
     .action(async (runId: string) => setCode(await showRun(runId, io, cleanup)));
 
+  addApprovalsCommand(program, io, cleanup, setCode);
+
   program
     .command('simulate')
     .description('serve a simulated Azure (ARM over HTTPS on 127.0.0.1) until killed; prints "listening <url>"')
@@ -112,6 +115,27 @@ export function buildProgram(io: CliIo, cleanups: (() => Promise<void>)[], setCo
     );
 
   return program;
+}
+
+/** `approvals list | approve <id> | reject <id>`: the human side of approval-required writes. */
+function addApprovalsCommand(program: Command, io: CliIo, cleanup: (fn: () => Promise<void>) => void, setCode: (code: number) => void): void {
+  const approvals = program
+    .command('approvals')
+    .description('list proposals that wait for a human (guest fixes, REMEDIATION_REQUIRE_APPROVAL kinds) and approve or reject them; the next apply run executes an approved one')
+    .addHelpText('after', examples('approvals'));
+  approvals
+    .command('list')
+    .description('proposals in scope, newest first, as JSON')
+    .option('--status <status>', 'only pending, approved, rejected, expired, executed or refused ones')
+    .action(async (opts: ApprovalFlags) => setCode(await listCommand(opts, io, cleanup)));
+  for (const decision of ['approve', 'reject'] as const) {
+    approvals
+      .command(`${decision} <id>`)
+      .description(`${decision} one pending proposal (recorded with your name; a decided or expired one is refused)`)
+      .option('--by <name>', 'who decides; default the OS user running the command')
+      .option('--note <text>', 'why (kept with the decision)')
+      .action(async (id: string, opts: ApprovalFlags) => setCode(await decideCommand(decision, id, opts, io, cleanup)));
+  }
 }
 
 /** The version in package.json (two levels up from dist/cli/ and from cli/ under ts-jest alike). */

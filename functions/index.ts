@@ -3,6 +3,7 @@ import './timer';
 import './event-grid';
 import './alert-webhook';
 import './http';
+import './approvals';
 import './queue';
 
 import { app } from '@azure/functions';

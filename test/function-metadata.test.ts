@@ -50,10 +50,10 @@ const bindings = (name: string) =>
 const trigger = (name: string) => Object.values(fn(name).bindings).find((b) => b.direction === 'in' && /Trigger$/.test(b.type))!;
 
 describe('registrations as the host receives them', () => {
-  it('runs on Node 22 and registers exactly the seven functions plus the appStart hook', () => {
+  it('runs on Node 22 and registers exactly the nine functions plus the appStart hook', () => {
     expect(loaded.node).toMatch(/^v22\./);
     expect(loaded.functions.map((f) => f.name).sort()).toEqual(
-      ['alertWebhook', 'eventGridIntake', 'getRun', 'reconcile', 'remediate', 'remediateVm', 'remediateVmPoison'].sort(),
+      ['alertWebhook', 'decideApproval', 'eventGridIntake', 'getRun', 'listApprovals', 'reconcile', 'remediate', 'remediateVm', 'remediateVmPoison'].sort(),
     );
     expect(loaded.hooks).toEqual(['appStart']);
   });
@@ -75,6 +75,8 @@ describe('registrations as the host receives them', () => {
     expect(bindings('alertWebhook')).toEqual(http('alerts', 'POST'));
     expect(bindings('remediate')).toEqual(http('remediate', 'POST'));
     expect(bindings('getRun')).toEqual(http('runs/{runId}', 'GET'));
+    expect(bindings('listApprovals')).toEqual(http('approvals', 'GET'));
+    expect(bindings('decideApproval')).toEqual(http('approvals/{id}', 'POST'));
     expect(loaded.functions.flatMap((f) => Object.values(f.bindings)).filter((b) => b.type === 'httpTrigger' && b.authLevel !== 'function')).toEqual([]);
   });
 });

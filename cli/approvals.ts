@@ -1,0 +1,71 @@
+// `backup-remediator approvals list | approve <id> | reject <id>`: the same use cases as the HTTP API
+// (lib/approvals/api.ts) over the configured ledger. The approver is --by, else the OS user running
+// the command; both the name and how it was established are recorded with the decision.
+import { userInfo } from 'node:os';
+import { approverOf, decideApproval, isApproverName, listApprovals, parseProposalId, parseStatusFilter, type ApprovalScope } from '../lib/approvals/api';
+import { storageFromEnv } from '../lib/ledger';
+import { InputError } from '../lib/intake/errors';
+import { EXIT, UsageError } from './exit-codes';
+import type { CliIo } from './io';
+import { loadCliSettings } from './run';
+import { openLedger } from './storage';
+
+export interface ApprovalFlags {
+  status?: string;
+  by?: string;
+  note?: string;
+}
+
+type Cleanup = (fn: () => Promise<void>) => void;
+
+/** The configured ledger's proposals and the scope decisions are checked against. */
+async function open(io: CliIo, cleanup: Cleanup): Promise<{ store: NonNullable<Awaited<ReturnType<typeof openLedger>>['ledger']['approvals']>; scope: ApprovalScope }> {
+  const settings = loadCliSettings(io.env, 'plan');
+  let configured;
+  try {
+    configured = storageFromEnv(io.env);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (!configured) throw new UsageError('approvals: no ledger configured (set AzureWebJobsStorage): a temporary ledger holds no proposal');
+  const handle = await openLedger(io.env, { prefix: settings.ledgerPrefix });
+  cleanup(() => handle.close());
+  if (!handle.ledger.approvals) throw new UsageError('approvals: this ledger keeps no proposals');
+  return { store: handle.ledger.approvals, scope: settings.subscriptions.length > 0 ? settings : 'any' };
+}
+
+/** Input errors of the shared use cases are the user's to fix: a message and exit 2. */
+async function asUsage<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (e instanceof InputError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+export async function listCommand(flags: ApprovalFlags, io: CliIo, cleanup: Cleanup): Promise<number> {
+  const status = await asUsage(async () => parseStatusFilter(flags.status));
+  const { store, scope } = await open(io, cleanup);
+  io.stdout.write(`${JSON.stringify({ approvals: await listApprovals(store, scope, status) }, null, 2)}\n`);
+  return EXIT.ok;
+}
+
+export async function decideCommand(decision: 'approve' | 'reject', idRaw: string, flags: ApprovalFlags, io: CliIo, cleanup: Cleanup): Promise<number> {
+  const { id, who, note } = await asUsage(async () => {
+    const id = parseProposalId(idRaw);
+    const name = flags.by ?? userInfo().username;
+    const who = approverOf({ decision, approver: name.trim() }, undefined, flags.by === undefined ? 'cli-user' : 'cli-flag');
+    if (flags.note !== undefined && (flags.note.length > 1000 || /\p{Cc}/u.test(flags.note))) throw new InputError(400, 'InvalidNote', '--note: at most 1000 characters, no control characters');
+    return { id, who, note: flags.note };
+  });
+  if (!isApproverName(who.approver)) throw new UsageError(`--by ${JSON.stringify(who.approver.slice(0, 40))}: 1-128 letters, digits, spaces or . _ @ ' + -`);
+  const { store, scope } = await open(io, cleanup);
+  const answer = await asUsage(() => decideApproval(store, scope, id, { decision, ...who, ...(note ? { note } : {}) }));
+  io.stdout.write(`${JSON.stringify(answer.body, null, 2)}\n`);
+  if (answer.status !== 200) {
+    io.stderr.write(`error: ${(answer.body.error as { message: string }).message}\n`);
+    return EXIT.badInput;
+  }
+  return EXIT.ok;
+}
