@@ -43,9 +43,9 @@ function ctx(over: { settings?: Partial<Settings>; attempts?: AttemptRecord[]; l
 }
 
 test('the chain runs in the documented order', () => {
-  expect(BEFORE_LEASE.map((g) => g.name)).toEqual(['scope', 'fix-held', 'attempts', 'max-vms-per-run', 'lease']);
+  expect(BEFORE_LEASE.map((g) => g.name)).toEqual(['scope', 'fix-held', 'attempts', 'approval', 'max-vms-per-run', 'lease']);
   expect(UNDER_LEASE.map((g) => g.name)).toEqual(['attempts', 'max-vms-per-run (claim)']);
-  expect(BEFORE_WRITE.map((g) => g.name)).toEqual(['allowed-actions', 'preconditions (fresh re-read, opt-out)', 'kill-switch', 'max-writes-per-kind']);
+  expect(BEFORE_WRITE.map((g) => g.name)).toEqual(['allowed-actions', 'approval', 'preconditions (fresh re-read, opt-out)', 'kill-switch', 'max-writes-per-kind', 'approval (claim)']);
 });
 
 describe('VM guards', () => {
