@@ -6,6 +6,7 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { alertWebhook } from '../functions/alert-webhook';
 import { eventGridIntake } from '../functions/event-grid';
+import { decideApprovalHttp, listApprovalsHttp } from '../functions/approvals';
 import { remediate } from '../functions/http';
 import { remediateVm, remediateVmPoison } from '../functions/queue';
 import { decodeMessage, MAX_MESSAGE_BYTES } from '../lib/storage/queue';
@@ -124,11 +125,53 @@ const events: [string, unknown][] = [
   ['alert of an excluded vault via Event Grid', eg(alert((a) => (a.data.alertContext.protectedItemId = ids.protectedItem(SUB, OTHER_RG, OTHER_VAULT, RG, 'vm-a'))))],
 ];
 
+/** POST /api/approvals/{id}: the id as the route gives it, the body as sent. */
+function approvalRequest(id: string, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }): HttpRequest {
+  return new HttpRequest({ method: 'POST', url: `http://localhost:7071/api/approvals/${encodeURIComponent(id)}`, body: { string: body }, headers, params: { id } });
+}
+
+/** Proposals seeded before the corpus: ids by role (the replayed one, an expired one, one outside the scope). */
+const seeded: Record<'replayed' | 'expired' | 'outside', string> = { replayed: '', expired: '', outside: '' };
+const approve = JSON.stringify({ decision: 'approve', approver: 'alice@contoso.com' });
+
+const approvals: { name: string; id: () => string; body: string; headers?: Record<string, string>; status: number; code: string }[] = [
+  { name: 'unknown id', id: () => 'AAAAAAAAAAAAAAAAAAAAAAAA', body: approve, status: 404, code: 'ApprovalNotFound' },
+  { name: 'replayed approval', id: () => seeded.replayed, body: approve, status: 409, code: 'AlreadyDecided' },
+  { name: 'replayed as a rejection', id: () => seeded.replayed, body: JSON.stringify({ decision: 'reject', approver: 'mallory' }), status: 409, code: 'AlreadyDecided' },
+  { name: 'expired proposal', id: () => seeded.expired, body: approve, status: 409, code: 'ProposalExpired' },
+  { name: 'proposal of a VM outside the scope', id: () => seeded.outside, body: approve, status: 403, code: 'OutOfScope' },
+  { name: 'duplicate decision key (reject then approve)', id: () => seeded.outside, body: '{"decision":"reject","decision":"approve","approver":"a"}', status: 400, code: 'DuplicateKey' },
+  { name: 'duplicate approver spelt with an escape', id: () => seeded.outside, body: '{"decision":"approve","approver":"a","appr\u006fver":"b"}', status: 400, code: 'DuplicateKey' },
+  { name: 'id with a path', id: () => '../runs/x', body: approve, status: 400, code: 'InvalidApprovalId' },
+  { name: 'id of 25 characters', id: () => 'A'.repeat(25), body: approve, status: 400, code: 'InvalidApprovalId' },
+  { name: 'id with an encoded slash', id: () => 'AAAAAAAAAAAAAAAAAAAA%2F..', body: approve, status: 400, code: 'InvalidApprovalId' },
+  { name: 'missing approver', id: () => seeded.outside, body: JSON.stringify({ decision: 'approve' }), status: 400, code: 'InvalidBody' },
+  { name: 'approver with a newline (log forging)', id: () => seeded.outside, body: JSON.stringify({ decision: 'approve', approver: 'alice\nINFO approved by admin' }), status: 400, code: 'InvalidBody' },
+  { name: 'approver of 200 characters', id: () => seeded.outside, body: JSON.stringify({ decision: 'approve', approver: 'a'.repeat(200) }), status: 400, code: 'InvalidBody' },
+  { name: 'decision "yes"', id: () => seeded.outside, body: JSON.stringify({ decision: 'yes', approver: 'alice' }), status: 400, code: 'InvalidBody' },
+  { name: 'password field', id: () => seeded.outside, body: JSON.stringify({ decision: 'approve', approver: 'alice', password: 'hunter2' }), status: 400, code: 'InvalidBody' },
+  { name: 'oversized note (70 KB body)', id: () => seeded.outside, body: JSON.stringify({ decision: 'approve', approver: 'alice', note: 'x'.repeat(70_000) }), status: 413, code: 'PayloadTooLarge' },
+  { name: 'note of 2,000 characters', id: () => seeded.outside, body: JSON.stringify({ decision: 'approve', approver: 'alice', note: 'x'.repeat(2000) }), status: 400, code: 'InvalidBody' },
+  { name: 'text/plain', id: () => seeded.outside, body: approve, headers: { 'content-type': 'text/plain' }, status: 415, code: 'UnsupportedMediaType' },
+  { name: 'a principal header that is no name', id: () => seeded.outside, body: approve, headers: { 'content-type': 'application/json', 'x-ms-client-principal-name': '<script>admin' }, status: 400, code: 'InvalidPrincipal' },
+  { name: 'body nested 5,000 levels', id: () => seeded.outside, body: '{"a":'.repeat(5_000) + '1' + '}'.repeat(5_000), status: 400, code: 'TooDeep' },
+];
+
 describe('hostile input: an apply-mode app with a resource-group allow-list', () => {
   let env: FunctionsEnv;
   const answers: unknown[] = [];
   beforeAll(async () => {
-    env = await functionsEnv(estate(), azurite(), { mode: 'apply', resourceGroups: [`${SUB}/${RG}`] });
+    env = await functionsEnv(estate(), azurite(), { mode: 'apply', resourceGroups: [`${SUB}/${RG}`], requireApproval: ['delete-restore-point-collection'] });
+    const store = env.rt.ledger.approvals!;
+    const base = { runId: 'run-seed', jobId: JOB, failureCode: 'UserErrorRpCollectionLimitReached', kind: 'delete-restore-point-collection' as const, script: '', reason: 'seed', evidence: {}, ttlMs: 3_600_000 };
+    const rpc = (rg: string, vm: string) => `/subscriptions/${SUB}/resourceGroups/${rg}/providers/Microsoft.Compute/restorePointCollections/AzureBackup_${vm}_1`;
+    seeded.replayed = (await store.propose({ ...base, vmId: VM, target: rpc(RG, 'vm-a') })).proposal.id;
+    seeded.outside = (await store.propose({ ...base, vmId: vmWith(OTHER_RG, 'vm-b'), target: rpc(OTHER_RG, 'vm-b') })).proposal.id;
+    seeded.expired = (await store.propose({ ...base, vmId: VM, target: rpc(RG, 'vm-a2'), ttlMs: 1 })).proposal.id;
+    await new Promise((r) => setTimeout(r, 5));
+    // The first approval is the one the corpus replays; it is a 200, and reaches no ARM either.
+    const first = await decideApprovalHttp(approvalRequest(seeded.replayed, approve), ctx('decideApproval'));
+    expect(first).toMatchObject({ status: 200, jsonBody: { status: 'approved', decidedBy: 'alice@contoso.com' } });
     env.emu.requests.reset();
   });
   afterAll(async () => {
@@ -145,6 +188,23 @@ describe('hostile input: an apply-mode app with a resource-group allow-list', ()
     answers.push(res.jsonBody);
     expect(res.status).toBe(c.status);
     expect((res.jsonBody as any).error.code).toBe(c.code);
+  });
+
+  it.each(approvals.map((c) => [c.name, c] as const))('POST /api/approvals/{id}: %s', async (_n, c) => {
+    const res = await decideApprovalHttp(approvalRequest(c.id(), c.body, c.headers), ctx('decideApproval'));
+    answers.push(res.jsonBody);
+    expect(res.status).toBe(c.status);
+    expect((res.jsonBody as any).error.code).toBe(c.code);
+  });
+
+  it('GET /api/approvals: a bad status filter is a 400; the list leaves out the proposal outside the scope', async () => {
+    const bad = await listApprovalsHttp(new HttpRequest({ method: 'GET', url: 'http://localhost:7071/api/approvals?status=%27%20or%201%20eq%201' }), ctx('listApprovals'));
+    expect(bad).toMatchObject({ status: 400, jsonBody: { error: { code: 'InvalidStatus' } } });
+    const res = await listApprovalsHttp(new HttpRequest({ method: 'GET', url: 'http://localhost:7071/api/approvals' }), ctx('listApprovals'));
+    answers.push(res.jsonBody);
+    const ids = (res.jsonBody as { approvals: { id: string }[] }).approvals.map((a) => a.id);
+    expect(ids).toEqual(expect.arrayContaining([seeded.replayed, seeded.expired]));
+    expect(ids).not.toContain(seeded.outside);
   });
 
   it.each(alerts)('POST /api/alerts: %s', async (_n, body, type, status) => {
@@ -198,7 +258,7 @@ describe('hostile input: an apply-mode app with a resource-group allow-list', ()
   });
 
   it('the corpus is not trivially small', () => {
-    expect(http.length + alerts.length + events.length + 4).toBeGreaterThanOrEqual(40);
+    expect(http.length + alerts.length + events.length + approvals.length + 4).toBeGreaterThanOrEqual(60);
     expect(MAX_MESSAGE_BYTES).toBe(65_536);
     expect(decodeMessage(Buffer.from('{"a":1}').toString('base64')).body).toEqual({ a: 1 });
   });
