@@ -38,6 +38,8 @@ describe('loadSettings defaults', () => {
       verifyTimeoutMs: 600_000,
       armEndpoint: 'https://management.azure.com',
       optInCodes: [],
+      requireApproval: [],
+      approvalTtlMs: 86_400_000,
       ledgerPrefix: 'remediator',
     });
   });
@@ -88,6 +90,8 @@ describe('loadSettings parses valid values', () => {
       ARM_ENDPOINT: 'https://127.0.0.1:8443/',
       REMEDIATION_OPT_IN_CODES: 'UserErrorGuestAgentStatusUnavailable, ExtensionSnapshotFailedNoNetwork',
       REMEDIATION_LEDGER_PREFIX: 'rem2',
+      REMEDIATION_REQUIRE_APPROVAL: 'delete-restore-point-collection, delete-restore-point-collection',
+      REMEDIATION_APPROVAL_TTL: '36h',
     });
     expect(s).toEqual({
       mode: 'apply',
@@ -109,6 +113,8 @@ describe('loadSettings parses valid values', () => {
       verifyTimeoutMs: 30_000,
       armEndpoint: 'https://127.0.0.1:8443',
       optInCodes: ['UserErrorGuestAgentStatusUnavailable', 'ExtensionSnapshotFailedNoNetwork'],
+      requireApproval: ['delete-restore-point-collection'],
+      approvalTtlMs: 36 * 3_600_000,
       ledgerPrefix: 'rem2',
     });
   });
@@ -176,6 +182,8 @@ describe('loadSettings errors', () => {
     ['ARM_ENDPOINT', 'management.azure.com', 'an https:// URL'],
     ['REMEDIATION_OPT_IN_CODES', 'Good,bad code', 'malformed: bad code'],
     ['REMEDIATION_LEDGER_PREFIX', 'my-prefix', '3-40 letters and digits'],
+    ['REMEDIATION_REQUIRE_APPROVAL', 'delete-everything', 'unknown: delete-everything'],
+    ['REMEDIATION_APPROVAL_TTL', '10s', 'from 1m'],
   ])('%s=%p is rejected naming the setting, the value and what is expected', (name, value, expected) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);

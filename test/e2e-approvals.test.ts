@@ -34,7 +34,7 @@ const decide = (e: Env, id: string, decision: 'approve' | 'reject', approver = '
 
 /** A plan run: the one proposal it stored, checked against the report and the planned action. */
 async function proposeByPlan(e: Env): Promise<Proposal> {
-  const report = await e.run('plan', { settings: APPROVAL });
+  const report = await e.run('plan');
   expect(e.writes()).toEqual([]);
   const del = report.items[0].actions.find((a) => a.kind === 'delete-restore-point-collection')!;
   expect(del.approval).toMatchObject({ status: 'pending' });
@@ -51,7 +51,7 @@ async function proposeByPlan(e: Env): Promise<Proposal> {
 /** An apply that must leave the estate untouched and count no attempt against the VM. */
 async function applyWritesNothing(e: Env, finding: 'awaiting-approval' | 'approval-refused') {
   e.emu.requests.reset();
-  const report = await e.run('apply', { settings: APPROVAL });
+  const report = await e.run('apply');
   expect(e.writes()).toEqual([]);
   expect(collections(e)).toEqual([COLLECTION, KEPT]);
   const item = report.items[0];
@@ -62,7 +62,7 @@ async function applyWritesNothing(e: Env, finding: 'awaiting-approval' | 'approv
 }
 
 test('plan proposes with zero writes; apply before a decision writes nothing, counts no attempt and proposes nothing twice', async () => {
-  const e = await env(raw());
+  const e = await env(raw(), { settings: APPROVAL });
   const p = await proposeByPlan(e);
   const report = await applyWritesNothing(e, 'awaiting-approval');
   expect(report.items[0].findings.find((f) => f.kind === 'awaiting-approval')?.nextStep).toContain(`approvals approve ${p.id}`);
@@ -72,7 +72,7 @@ test('plan proposes with zero writes; apply before a decision writes nothing, co
 });
 
 test('a rejection leaves the estate untouched on the next apply, and the decision cannot be replayed', async () => {
-  const e = await env(raw());
+  const e = await env(raw(), { settings: APPROVAL });
   const p = await proposeByPlan(e);
   expect(await decide(e, p.id, 'reject')).toMatchObject({ status: 200, body: { status: 'rejected', decidedBy: 'alice@contoso.com', decidedVia: 'request-body' } });
   expect(await decide(e, p.id, 'approve', 'mallory')).toMatchObject({ status: 409, body: { error: { code: 'AlreadyDecided' }, proposal: { status: 'rejected' } } });
@@ -82,7 +82,7 @@ test('a rejection leaves the estate untouched on the next apply, and the decisio
 });
 
 test('an expiry leaves the estate untouched: an approval after it is refused, the next apply proposes again', async () => {
-  const e = await env(raw());
+  const e = await env(raw(), { settings: APPROVAL });
   const p = await proposeByPlan(e);
   e.emu.clock.advance(TTL + 60_000);
   expect(await decide(e, p.id, 'approve')).toMatchObject({ status: 409, body: { error: { code: 'ProposalExpired' }, proposal: { status: 'expired' } } });
@@ -93,7 +93,7 @@ test('an expiry leaves the estate untouched: an approval after it is refused, th
 });
 
 test('an approval expiring between approval and apply is refused and recorded, never executed', async () => {
-  const e = await env(raw());
+  const e = await env(raw(), { settings: APPROVAL });
   const p = await proposeByPlan(e);
   await decide(e, p.id, 'approve');
   e.emu.clock.advance(TTL + 60_000);
@@ -103,11 +103,11 @@ test('an approval expiring between approval and apply is refused and recorded, n
 });
 
 test('an approval: the next apply deletes exactly that collection, Backup Now, resolved; the proposal records the run', async () => {
-  const e = await env(raw());
+  const e = await env(raw(), { settings: APPROVAL });
   const p = await proposeByPlan(e);
   expect(await decide(e, p.id, 'approve')).toMatchObject({ status: 200, body: { status: 'approved' } });
   e.emu.requests.reset();
-  const report = await e.run('apply', { settings: APPROVAL });
+  const report = await e.run('apply');
   expect(e.writes().map((w) => [w.method, lc(w.path).split('/').pop()])).toEqual([
     ['DELETE', lc(COLLECTION)],
     ['POST', 'backup'],
@@ -119,12 +119,12 @@ test('an approval: the next apply deletes exactly that collection, Backup Now, r
   expect(report.pendingApprovals).toBeUndefined();
   // Executed once: a further apply writes nothing.
   e.emu.requests.reset();
-  await e.run('apply', { settings: APPROVAL });
+  await e.run('apply');
   expect(e.writes()).toEqual([]);
 });
 
 test('a failure that resolved itself (a later backup succeeded) refuses the approved proposal: recorded, never executed', async () => {
-  const e = await env(raw());
+  const e = await env(raw(), { settings: APPROVAL });
   const p = await proposeByPlan(e);
   await decide(e, p.id, 'approve');
   const vault = e.emu.state.estate.subscriptions[0].resourceGroups[0].vaults[0];
@@ -132,7 +132,7 @@ test('a failure that resolved itself (a later backup succeeded) refuses the appr
   vault.jobs.push(later as never);
   e.emu.state.reindex();
   e.emu.requests.reset();
-  const report = await e.run('apply', { settings: APPROVAL });
+  const report = await e.run('apply');
   expect(e.writes()).toEqual([]);
   expect(collections(e)).toEqual([COLLECTION, KEPT]);
   expect(report.notes?.map((n) => n.reason)).toContainEqual(expect.stringMatching(new RegExp(`proposal ${p.id} .*refused: failure resolved`)));
