@@ -264,11 +264,13 @@ describeCompiled('compiled ARM template (infra/main.bicep through Bicep)', () =>
       expect(rules.map((r) => r.deployment.join('/'))).toEqual(['alerts', 'alerts', 'alerts']);
       const approvals = rules.find((r) => /approval pending/.test(JSON.stringify(r.raw.properties)))!;
       expect(approvals).toBeDefined();
-      const p = props(approvals) as { enabled: boolean; actions: { actionGroups: string[] }; criteria: { allOf: { threshold: number; dimensions: { name: string }[] }[] } };
+      const p = props(approvals) as { enabled: boolean; actions: { actionGroups: unknown[] }; criteria: { allOf: { threshold: number; dimensions: { name: string }[] }[] } };
       expect(p.enabled).toBe(true);
       expect(p.criteria.allOf[0]).toMatchObject({ threshold: 0, dimensions: [{ name: 'vmId' }] });
-      expect(p.actions.actionGroups).toHaveLength(1);
-      expect(p.actions.actionGroups[0]).toMatch(/actionGroups/);
+      // The same action group as the escalation alert: the operators'.
+      const escalations = rules.find((r) => /escalated a VM/.test(JSON.stringify(r.raw.properties)))!;
+      expect(p.actions.actionGroups).toEqual((props(escalations) as { actions: { actionGroups: unknown[] } }).actions.actionGroups);
+      expect(JSON.stringify(p.actions.actionGroups)).toMatch(/Microsoft\.Insights\/actionGroups.*actionGroupName/);
     });
   });
 

@@ -38,13 +38,17 @@ export async function proposeItem(item: PlanItem, store: ProposalStore, runId: s
  * a fix nobody needs. Returns the proposals closed.
  */
 export async function closeResolved(store: ProposalStore, resolved: { vmId: string; laterJobId?: string }[], runId: string): Promise<Proposal[]> {
+  if (resolved.length === 0) return [];
+  // Two queries whatever the number of recovered VMs (a scan may skip thousands).
+  const byVm = new Map(resolved.map((r) => [r.vmId.toLowerCase(), r]));
+  const live = [...(await store.list({ status: 'pending' })), ...(await store.list({ status: 'approved' }))];
   const closed: Proposal[] = [];
-  for (const r of resolved) {
-    for (const p of (await store.list({ vmId: r.vmId })).filter((x) => x.status === 'pending' || x.status === 'approved')) {
-      const later = r.laterJobId ? ` (job ${r.laterJobId.split('/').pop()})` : '';
-      const done = await store.close(p.id, 'refused', `failure resolved: a later backup of the VM${later} succeeded`, runId);
-      if (done) closed.push(done);
-    }
+  for (const p of live) {
+    const r = byVm.get(p.vmId.toLowerCase());
+    if (!r) continue;
+    const later = r.laterJobId ? ` (job ${r.laterJobId.split('/').pop()})` : '';
+    const done = await store.close(p.id, 'refused', `failure resolved: a later backup of the VM${later} succeeded`, runId);
+    if (done) closed.push(done);
   }
   return closed;
 }
