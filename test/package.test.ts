@@ -71,7 +71,7 @@ describe('the extracted package loads on its own', () => {
     const loaded = JSON.parse(out) as { node: string; functions: { name: string }[]; hooks: string[]; loadMs: number };
     expect(loaded.node).toMatch(/^v22\./);
     expect(loaded.functions.map((f) => f.name).sort()).toEqual(
-      ['alertWebhook', 'eventGridIntake', 'getRun', 'reconcile', 'remediate', 'remediateVm', 'remediateVmPoison'].sort(),
+      ['alertWebhook', 'decideApproval', 'eventGridIntake', 'getRun', 'listApprovals', 'reconcile', 'remediate', 'remediateVm', 'remediateVmPoison'].sort(),
     );
     expect(loaded.hooks).toEqual(['appStart']);
   });
