@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { sampleEstatePath } from '../emulator/sample';
 import { createLogger, functionContextSink, memorySink } from '../lib/log';
 import { itemOutcome, ITEM_OUTCOMES } from '../lib/report/outcome';
-import { ITEM_OUTCOME_MESSAGE, otelSink, outcomeMetricName, setTelemetryActive, TELEMETRY_DIMENSIONS } from '../lib/telemetry';
+import { APPROVAL_PENDING_MESSAGE, APPROVALS_PENDING_METRIC, ITEM_OUTCOME_MESSAGE, otelSink, outcomeMetricName, setTelemetryActive, TELEMETRY_DIMENSIONS } from '../lib/telemetry';
 import type { RunReport } from '../lib/types';
 import { useHarness } from './helpers/harness';
 
@@ -116,6 +116,18 @@ describe('telemetry dimensions', () => {
     for (const o of ITEM_OUTCOMES) expect(delta(o)).toBe(plan.items.filter((i) => itemOutcome(i, 'plan') === o).length);
     expect(delta('approval-pending')).toBeGreaterThan(0);
     expect(delta('reported')).toBeGreaterThan(0);
+  }, 180_000);
+
+  it('proposals waiting for a human: a gauge of how many and one "approval pending" record each (the alert\'s source)', async () => {
+    const e = await env(estate, { settings: { requireApproval: ['delete-restore-point-collection', 'remove-snapshot-extension'] } });
+    records.reset();
+    const plan = await e.run('plan');
+    const pending = plan.pendingApprovals ?? [];
+    expect(pending.length).toBeGreaterThan(0);
+    const waiting = records.getFinishedLogRecords().filter((r) => r.body === APPROVAL_PENDING_MESSAGE);
+    expect(waiting.map((r) => attrs(r).proposalId).sort()).toEqual(pending.map((p) => p.id).sort());
+    for (const r of waiting) expect(hasAllDimensions(attrs(r)) && typeof attrs(r).vmId === 'string' && attrs(r).vmId !== '').toBe(true);
+    expect((await sums()).get(APPROVALS_PENDING_METRIC)).toBe(pending.length);
   }, 180_000);
 
   it('the CLI keeps JSON lines: a stream or memory sink is untouched by telemetry', () => {
