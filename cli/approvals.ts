@@ -2,7 +2,8 @@
 // (lib/approvals/api.ts) over the configured ledger. The approver is --by, else the OS user running
 // the command; both the name and how it was established are recorded with the decision.
 import { userInfo } from 'node:os';
-import { approverOf, decideApproval, isApproverName, listApprovals, parseProposalId, parseStatusFilter, type ApprovalScope } from '../lib/approvals/api';
+import { approverOf, decideApproval, listApprovals, parseDecisionBody, parseProposalId, parseStatusFilter, type ApprovalScope } from '../lib/approvals/api';
+import type { ProposalStore } from '../lib/approvals/types';
 import { storageFromEnv } from '../lib/ledger';
 import { InputError } from '../lib/intake/errors';
 import { EXIT, UsageError } from './exit-codes';
@@ -19,7 +20,7 @@ export interface ApprovalFlags {
 type Cleanup = (fn: () => Promise<void>) => void;
 
 /** The configured ledger's proposals and the scope decisions are checked against. */
-async function open(io: CliIo, cleanup: Cleanup): Promise<{ store: NonNullable<Awaited<ReturnType<typeof openLedger>>['ledger']['approvals']>; scope: ApprovalScope }> {
+async function open(io: CliIo, cleanup: Cleanup): Promise<{ store: ProposalStore; scope: ApprovalScope }> {
   const settings = loadCliSettings(io.env, 'plan');
   let configured;
   try {
@@ -52,16 +53,14 @@ export async function listCommand(flags: ApprovalFlags, io: CliIo, cleanup: Clea
 }
 
 export async function decideCommand(decision: 'approve' | 'reject', idRaw: string, flags: ApprovalFlags, io: CliIo, cleanup: Cleanup): Promise<number> {
-  const { id, who, note } = await asUsage(async () => {
-    const id = parseProposalId(idRaw);
-    const name = flags.by ?? userInfo().username;
-    const who = approverOf({ decision, approver: name.trim() }, undefined, flags.by === undefined ? 'cli-user' : 'cli-flag');
-    if (flags.note !== undefined && (flags.note.length > 1000 || /\p{Cc}/u.test(flags.note))) throw new InputError(400, 'InvalidNote', '--note: at most 1000 characters, no control characters');
-    return { id, who, note: flags.note };
-  });
-  if (!isApproverName(who.approver)) throw new UsageError(`--by ${JSON.stringify(who.approver.slice(0, 40))}: 1-128 letters, digits, spaces or . _ @ ' + -`);
+  // The same checks as the HTTP body (lib/approvals/api.ts), before the ledger is opened.
+  const { id, body } = await asUsage(async () => ({
+    id: parseProposalId(idRaw),
+    body: parseDecisionBody({ decision, approver: flags.by ?? userInfo().username, ...(flags.note !== undefined ? { note: flags.note } : {}) }),
+  }));
+  const who = approverOf(body, undefined, flags.by === undefined ? 'cli-user' : 'cli-flag');
   const { store, scope } = await open(io, cleanup);
-  const answer = await asUsage(() => decideApproval(store, scope, id, { decision, ...who, ...(note ? { note } : {}) }));
+  const answer = await asUsage(() => decideApproval(store, scope, id, { decision, ...who, ...(body.note ? { note: body.note } : {}) }));
   io.stdout.write(`${JSON.stringify(answer.body, null, 2)}\n`);
   if (answer.status !== 200) {
     io.stderr.write(`error: ${(answer.body.error as { message: string }).message}\n`);

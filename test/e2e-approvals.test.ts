@@ -5,6 +5,8 @@
 // exactly that collection, Backup Now and verify `resolved`, and the proposal records the run.
 
 import { decideApproval } from '../lib/approvals/api';
+import { applyPlannedItems } from '../lib/engine';
+import { createPlanFile, parsePlanFile, reconcilePlan, serializePlanFile } from '../lib/plan-file';
 import type { Proposal, ProposalStore } from '../lib/approvals/types';
 import type { Settings } from '../lib/config';
 import { validateRunReport } from './helpers/run-report-schema';
@@ -137,4 +139,24 @@ test('a failure that resolved itself (a later backup succeeded) refuses the appr
   expect(collections(e)).toEqual([COLLECTION, KEPT]);
   expect(report.notes?.map((n) => n.reason)).toContainEqual(expect.stringMatching(new RegExp(`proposal ${p.id} .*refused: failure resolved`)));
   expect(await store(e).get(p.id)).toMatchObject({ status: 'refused', closedByRun: report.runId, closedReason: expect.stringMatching(/^failure resolved/) });
+});
+
+test('a saved plan (apply --plan) honours the approval: refused while pending, executed once approved', async () => {
+  const e = await env(raw(), { settings: APPROVAL });
+  const p = await proposeByPlan(e);
+  const report = (await e.ledger.getRun((await store(e).get(p.id))!.runId))!.report!;
+  const saved = parsePlanFile(serializePlanFile(createPlanFile(report, { createdAt: e.emu.clock.now(), target: 'emulator', scope: {}, since: new Date(0) })));
+  const applySaved = async () => {
+    const { items, notes } = reconcilePlan(saved, await e.run('plan'));
+    const settings = { ...e.settings, mode: 'apply' as const };
+    return applyPlannedItems(items, { scope: {}, settings, notes, arm: e.arm, ledger: e.ledger, now: () => e.emu.clock.now(), verifyWait: async (ms: number) => e.emu.clock.advance(ms) });
+  };
+  e.emu.requests.reset();
+  const waiting = await applySaved();
+  expect(e.writes()).toEqual([]);
+  expect(waiting.items[0].findings.map((f) => f.kind)).toContain('awaiting-approval');
+  await decide(e, p.id, 'approve');
+  const done = await applySaved();
+  expect(e.writes().map((w) => w.method)).toEqual(['DELETE', 'POST']);
+  expect(done.items[0].actions[0].approval).toMatchObject({ id: p.id, status: 'executed' });
 });

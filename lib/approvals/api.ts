@@ -17,10 +17,6 @@ const STATUSES: readonly ApprovalStatus[] = ['pending', 'approved', 'rejected', 
 const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._@'+-]{0,127}$/u;
 const NO_CONTROL = /^[^\p{Cc}]*$/u;
 
-export function isApproverName(v: string): boolean {
-  return NAME.test(v);
-}
-
 const decisionBody = z.strictObject({
   decision: z.enum(['approve', 'reject']),
   approver: z.string().trim().regex(NAME, 'approver must be 1-128 letters, digits, spaces or . _ @ \' + -').optional(),
