@@ -7,7 +7,10 @@ import { scriptRef, type GuestScript } from './scripts';
 
 /** Most of any stdout/stderr kept as evidence (Azure itself keeps only the last 4096 bytes of each). */
 export const OUTPUT_CLIP_CHARS = 4096;
-/** Text longer than this is cut to its tail before redaction (bounded work on hostile output). */
+/**
+ * Text longer than this keeps only its head and tail halves before redaction (bounded work on hostile
+ * output); the cut lies far inside the part the final clip drops, so no half-secret reaches evidence.
+ */
 const REDACT_WINDOW_CHARS = 256 * 1024;
 /** The JSON line is parsed only up to this size. */
 const JSON_LINE_MAX_CHARS = 64 * 1024;
@@ -42,9 +45,10 @@ export function splitOutput(value: readonly StatusLike[]): RawOutput {
 
 /** Redacted, then clipped to `max` characters (head and tail kept, the middle marked as cut). */
 export function clipOutput(text: string, max = OUTPUT_CLIP_CHARS): string {
-  const windowed = text.length > REDACT_WINDOW_CHARS ? text.slice(-REDACT_WINDOW_CHARS) : text;
+  const w = REDACT_WINDOW_CHARS / 2;
+  const windowed = text.length > REDACT_WINDOW_CHARS ? `${text.slice(0, w)}\n${text.slice(-w)}` : text;
   const clean = redact(windowed);
-  const dropped = text.length - windowed.length;
+  const dropped = windowed === text ? 0 : text.length - windowed.length + 1;
   if (clean.length <= max && dropped === 0) return clean;
   const half = Math.floor(max / 2);
   const cut = dropped + Math.max(0, clean.length - 2 * half);

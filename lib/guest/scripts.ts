@@ -88,7 +88,7 @@ export const GUEST_SCRIPTS: readonly GuestScript[] = Object.freeze([
     title: 'State of the Azure Linux agent service (walinuxagent / waagent)',
     changes: 'nothing (read-only)', docUrl: vmsTroubleshootDoc('UserErrorGuestAgentStatusUnavailable'),
     codes: [],
-    sha256: '4c7c121ad7453a078eaf51f36502a278688c8cfbc7b2434d8fa3ad4957d2b487',
+    sha256: 'a9fa384c6f573e13cdf79ffbfac9bd1c6b59bfd435a8b441ba4f967b526748b9',
   },
 ] satisfies GuestScript[]);
 
