@@ -35,7 +35,7 @@ param schedule string = '0 */30 * * * *'
 param lookback string = '24h'
 
 @description('Comma-separated action kinds the engine may perform.')
-param allowedActions string = 'remove-snapshot-extension,delete-restore-point-collection,trigger-backup'
+param allowedActions string = 'remove-snapshot-extension,delete-restore-point-collection,run-guest-fix,trigger-backup'
 
 @description('Cap on VMs acted on per run.')
 param maxVmsPerRun string = '50'
@@ -61,6 +61,13 @@ param verifyTimeout string = '10m'
 param optInCodes string = ''
 
 param ledgerPrefix string = 'remediator'
+
+@description('Guest fixes: reviewed scripts run inside VMs through Run Command, approval required. true creates the Run Command role (assigned in apply mode) and lets guestFixCodes through; false leaves REMEDIATION_GUEST_FIX_CODES empty.')
+@allowed([ 'true', 'false' ])
+param guestFixesEnabled string = 'false'
+
+@description('Comma-separated error codes whose guest fix may be proposed (REMEDIATION_GUEST_FIX_CODES); used only when guestFixesEnabled.')
+param guestFixCodes string = ''
 
 @description('ARM endpoint the engine calls; empty = the Resource Manager of the cloud this is deployed to.')
 param armEndpoint string = ''
@@ -104,6 +111,8 @@ var storageAccountName = 'stremed${resourceToken}'
 // every resource name below is known when the deployment starts (what-if can predict them).
 var readerRoleDefinitionName = guid(tenant().tenantId, 'backup-remediator-reader', environmentName)
 var operatorRoleDefinitionName = guid(tenant().tenantId, 'backup-remediator-operator', environmentName)
+var guestRoleDefinitionName = guid(tenant().tenantId, 'backup-remediator-guest', environmentName)
+var guestFixes = guestFixesEnabled == 'true'
 
 // Ledger tables (lib/ledger/table-ledger.ts names them <prefix><Suffix>); it creates missing ones too.
 var ledgerTableSuffixes = [ 'Runs', 'Decisions', 'Writes', 'Attempts', 'Leases', 'Control', 'Events', 'Failures' ]
@@ -129,6 +138,8 @@ var remediationSettings = {
   REMEDIATION_QUEUE: queueName
   REMEDIATION_VERIFY_TIMEOUT: verifyTimeout
   REMEDIATION_OPT_IN_CODES: optInCodes
+  // Never set without the role that lets the app run them.
+  REMEDIATION_GUEST_FIX_CODES: guestFixes ? guestFixCodes : ''
   REMEDIATION_LEDGER_PREFIX: ledgerPrefix
   ARM_ENDPOINT: empty(armEndpoint) ? environment().resourceManager : armEndpoint
 }
@@ -259,6 +270,8 @@ module roles 'modules/remediator-roles.bicep' = {
     readerRoleDefinitionName: readerRoleDefinitionName
     operatorRoleDefinitionName: operatorRoleDefinitionName
     targetSubscriptionIds: targets
+    guestFixesEnabled: guestFixes
+    guestRoleDefinitionName: guestRoleDefinitionName
   }
 }
 
@@ -272,6 +285,18 @@ module remediatorAccess 'modules/remediator-role-assignment.bicep' = [for subId 
     principalId: identity.outputs.principalId
     identityId: appIdentity.id
     roleDefinitionName: mode == 'apply' ? operatorRoleDefinitionName : readerRoleDefinitionName
+  }
+}]
+
+// The Run Command role, beside the operator role, only when guest fixes are enabled and the app writes.
+module remediatorGuestAccess 'modules/remediator-role-assignment.bicep' = [for subId in targets: if (guestFixes && mode == 'apply') {
+  name: 'remediator-guest-access-${uniqueString(subId, environmentName)}'
+  scope: subscription(subId)
+  dependsOn: [ roles ]
+  params: {
+    principalId: identity.outputs.principalId
+    identityId: appIdentity.id
+    roleDefinitionName: guestRoleDefinitionName
   }
 }]
 
