@@ -27,57 +27,63 @@ function serviceState(guest: GuestSpec, name: string): 'Running' | 'Stopped' {
   return guest.services?.[name] ?? 'Running';
 }
 
-function setRunning(guest: GuestSpec, name: string): boolean {
+/** Start or restart a service, in the words the shipped scripts print. */
+function restart(guest: GuestSpec, name: string): string {
   const was = serviceState(guest, name);
   guest.services = { ...guest.services, [name]: 'Running' };
-  return was !== 'Running';
+  return `${was === 'Running' ? 'restarted' : 'started'} ${name}`;
 }
 
 const isStable = (w: VssWriterSpec) => w.state === 'Stable';
 
+/**
+ * The shipped scripts' fixed writer → service map (lib/guest/scripts/vss-restart-writer-services.ps1
+ * and windows-guest-diagnose.ps1): the scripts restart and report only these services, whatever the
+ * estate says hosts a writer. A writer whose estate `service` differs is not helped by the restart.
+ */
+const WRITER_SERVICES: Record<string, string> = {
+  SqlServerWriter: 'SQLWriter', 'System Writer': 'CryptSvc', 'WMI Writer': 'Winmgmt',
+  'IIS Config Writer': 'AppHostSvc', 'IIS Metabase Writer': 'IISADMIN', 'BITS Writer': 'BITS',
+  'MSSearch Service Writer': 'WSearch', 'DFS Replication service writer': 'DFSR', WIDWriter: 'WIDWriter',
+  'Registry Writer': 'VSS', 'COM+ REGDB Writer': 'VSS', 'ASR Writer': 'VSS',
+  'Shadow Copy Optimization Writer': 'VSS', 'VSS Metadata Store Writer': 'VSS', 'Performance Counters Writer': 'VSS',
+};
+
 function diagnoseWindows(_vm: VirtualMachineSpec, guest: GuestSpec): Record<string, unknown> {
-  const writers = guest.vssWriters ?? [];
-  const names = [...WINDOWS_SERVICES, ...Object.keys(guest.services ?? {}), ...writers.map((w) => w.service)];
+  const writers = (guest.vssWriters ?? []).map((w) => ({ name: w.name, state: w.state, lastError: w.lastError ?? 'No error', service: WRITER_SERVICES[w.name] ?? null }));
   const services: Record<string, string> = {};
-  for (const n of names) services[n] = serviceState(guest, n);
+  for (const n of [...WINDOWS_SERVICES, ...writers.flatMap((w) => (w.service ? [w.service] : []))]) services[n] = serviceState(guest, n);
   const registry: Record<string, string | null> = {};
   for (const k of REGISTRY_VALUES) registry[k] = guest.registry?.[k] ?? null;
-  return {
-    writers: writers.map((w) => ({ name: w.name, state: w.state, lastError: w.lastError ?? 'No error', service: w.service })),
-    services,
-    registry,
-  };
+  return { writers, services, registry };
 }
 
 function diagnoseLinux(vm: VirtualMachineSpec, guest: GuestSpec): Record<string, unknown> {
-  // systemd's words for the agent unit; the agent is Ready whenever a Run Command gets this far.
+  // systemd's words for the agent unit (walinuxagent on Debian/Ubuntu; the absent waagent unit is inactive).
   const agent = guest.services?.walinuxagent ?? (vm.agent.status === 'Ready' ? 'Running' : 'Stopped');
-  return { services: { walinuxagent: agent === 'Running' ? 'active' : 'inactive' } };
+  return { services: { walinuxagent: agent === 'Running' ? 'active' : 'inactive', waagent: 'inactive' } };
 }
 
-/** Restart the service of every writer not Stable; a writer that recovers on restart becomes Stable. */
+/** Restart the mapped service of every writer not Stable; a writer hosted by it that recovers on restart becomes Stable. */
 function restartWriterServices(_vm: VirtualMachineSpec, guest: GuestSpec): Record<string, unknown> {
-  const restarted = new Set<string>();
-  for (const w of guest.vssWriters ?? []) {
-    if (isStable(w)) continue;
-    setRunning(guest, w.service);
-    restarted.add(w.service);
-    if (w.recoversOnRestart !== false) Object.assign(w, { state: 'Stable', lastError: 'No error' });
-  }
-  return { changed: [...restarted] };
+  const unstable = (guest.vssWriters ?? []).filter((w) => !isStable(w));
+  const skipped = unstable.filter((w) => !WRITER_SERVICES[w.name]).map((w) => w.name);
+  const services = [...new Set(unstable.flatMap((w) => (WRITER_SERVICES[w.name] ? [WRITER_SERVICES[w.name]] : [])))];
+  const changed = services.map((n) => restart(guest, n));
+  for (const w of unstable)
+    if (services.includes(w.service) && WRITER_SERVICES[w.name] === w.service && w.recoversOnRestart !== false) Object.assign(w, { state: 'Stable', lastError: 'No error' });
+  return { changed, skipped, failed: [] };
 }
 
-function restartServices(names: string[]): GuestScript['run'] {
-  return (_vm, guest) => {
-    for (const n of names) setRunning(guest, n);
-    return { changed: names };
-  };
+function restartServices(names: string[], extra: Record<string, unknown> = {}): GuestScript['run'] {
+  return (_vm, guest) => ({ changed: names.map((n) => restart(guest, n)), failed: [], ...extra });
 }
 
+/** Only values that differ are written, printed as `name=value` (as snapshot-registry-set.ps1 does). */
 function setSnapshotRegistry(_vm: VirtualMachineSpec, guest: GuestSpec): Record<string, unknown> {
   const changed = Object.keys(HOST_SNAPSHOT).filter((k) => guest.registry?.[k] !== HOST_SNAPSHOT[k]);
   guest.registry = { ...guest.registry, ...HOST_SNAPSHOT };
-  return { changed };
+  return { changed: changed.map((k) => `${k}=${HOST_SNAPSHOT[k]}`), failed: [] };
 }
 
 /** The catalogue of shipped scripts (ids and versions fixed by the wire contract), each with its one effect. */
@@ -85,7 +91,7 @@ export const GUEST_SCRIPTS: Record<string, GuestScript> = {
   'windows-guest-diagnose': { version: 1, os: 'Windows', run: diagnoseWindows },
   'vss-restart-writer-services': { version: 1, os: 'Windows', run: restartWriterServices },
   'vss-restart-service': { version: 1, os: 'Windows', run: restartServices(['VSS']) },
-  'complus-restart': { version: 1, os: 'Windows', run: restartServices(['COMSysApp', 'MSDTC']) },
+  'complus-restart': { version: 1, os: 'Windows', run: restartServices(['MSDTC', 'COMSysApp'], { notes: [] }) },
   'snapshot-registry-set': { version: 1, os: 'Windows', run: setSnapshotRegistry },
   'linux-guest-diagnose': { version: 1, os: 'Linux', run: diagnoseLinux },
 };

@@ -13,6 +13,7 @@ import { EstateError, validateEstate } from '../emulator/validate';
 import { staticTokenCredential } from '../emulator/credential';
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { sdkClientOptions } from '../emulator/sdk-options';
+import { sampleEstatePath } from '../emulator/sample';
 import { clients, SUB, vmId } from './helpers/emulator';
 
 const RG = 'rg-app';
@@ -28,6 +29,7 @@ function estate(): unknown {
   const vms = [
     win('vm-writer', { guest: { vssWriters: [SQL_FAILED, SYSTEM_OK], services: { SQLWriter: 'Running' } } }),
     win('vm-stuck-writer', { guest: { vssWriters: [{ ...SQL_FAILED, recoversOnRestart: false }] } }),
+    win('vm-odd-writer', { guest: { vssWriters: [{ name: 'Contoso Ledger Writer', state: 'Waiting for completion', lastError: 'Retryable error', service: 'ContosoLedger' }] } }),
     win('vm-vss', { guest: { services: { VSS: 'Stopped' } } }),
     win('vm-com', { guest: { services: { MSDTC: 'Stopped' } } }),
     win('vm-slow', { guest: { slowSnapshot: true, registry: { SnapshotWithoutThreads: 'True' } } }),
@@ -97,16 +99,17 @@ async function rawRunCommand(emu: Emulator, vm: string, body: string): Promise<{
   });
 }
 
-async function backupOutcome(emu: Emulator, backup: RecoveryServicesBackupClient, vm: string) {
+/** Backup Now, the clock past its duration, then the job's outcome. */
+async function backupOutcome(emu: Emulator, backup: RecoveryServicesBackupClient, vm: string, vaultRg = RG) {
   const container = `IaasVMContainer;iaasvmcontainerv2;${RG};${vm}`;
   const item = `VM;iaasvmcontainerv2;${RG};${vm}`;
   let asyncOp: string | undefined;
-  await backup.backups.trigger(VAULT, RG, 'Azure', container, item, { properties: { objectType: 'IaasVMBackupRequest' } }, {
+  await backup.backups.trigger(VAULT, vaultRg, 'Azure', container, item, { properties: { objectType: 'IaasVMBackupRequest' } }, {
     onResponse: (raw) => void (asyncOp = raw.headers.get('azure-asyncoperation') ?? undefined),
   });
-  const status = await backup.protectedItemOperationStatuses.get(VAULT, RG, 'Azure', container, item, new URL(asyncOp!).pathname.split('/').pop()!);
-  emu.clock.advance(600_000);
-  const job = await backup.jobDetails.get(VAULT, RG, (status.properties as { jobId: string }).jobId);
+  const status = await backup.protectedItemOperationStatuses.get(VAULT, vaultRg, 'Azure', container, item, new URL(asyncOp!).pathname.split('/').pop()!);
+  emu.clock.advance(3600_000);
+  const job = await backup.jobDetails.get(VAULT, vaultRg, (status.properties as { jobId: string }).jobId);
   const p = job.properties as { status?: string; errorDetails?: { errorCode?: number; errorString?: string }[] };
   return { status: p.status, errorCode: p.errorDetails?.[0]?.errorCode, errorString: p.errorDetails?.[0]?.errorString };
 }
@@ -162,7 +165,7 @@ describe('Run Command on the emulator (real SDK, HTTPS)', () => {
     expect(result.value).toHaveLength(1);
     expect(result.value![0]).toMatchObject({ code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: 'Provisioning succeeded' });
     expect(result.value![0]!.message).toMatch(/^Enable succeeded: \n\[stdout\]\n[\s\S]*\n\[stderr\]\n$/);
-    expect(printed(result)).toEqual({ script: 'linux-guest-diagnose@1', services: { walinuxagent: 'active' } });
+    expect(printed(result)).toEqual({ script: 'linux-guest-diagnose@1', services: { walinuxagent: 'active', waagent: 'inactive' } });
   });
 
   test('VSS writer: Backup Now fails with the writer code before the fix and succeeds after it', async () => {
@@ -170,25 +173,33 @@ describe('Run Command on the emulator (real SDK, HTTPS)', () => {
       status: 'Failed', errorCode: 990106, errorString: 'Snapshot operation failed because VSS writers were in a bad state',
     });
     const fix = await run('vm-writer', [header('vss-restart-writer-services'), '# restart services of unstable writers']);
-    expect(printed(fix)).toEqual({ script: 'vss-restart-writer-services@1', changed: ['SQLWriter'] });
+    expect(printed(fix)).toEqual({ script: 'vss-restart-writer-services@1', changed: ['restarted SQLWriter'], skipped: [], failed: [] });
     expect(guestOf('vm-writer').vssWriters[0]).toMatchObject({ name: 'SqlServerWriter', state: 'Stable', lastError: 'No error' });
     expect(guestOf('vm-writer').vssWriters[1]).toEqual(SYSTEM_OK);
     expect(await backupOutcome(emu, backup, 'vm-writer')).toEqual({ status: 'Completed', errorCode: undefined, errorString: undefined });
   });
 
-  test('a writer that does not recover on restart keeps failing the backup after the fix', async () => {
-    await run('vm-stuck-writer', [header('vss-restart-writer-services')]);
+  test('a writer that does not recover on restart, or is outside the scripts\' writer map, keeps failing the backup after the fix', async () => {
+    expect(printed(await run('vm-stuck-writer', [header('vss-restart-writer-services')]))).toMatchObject({ changed: ['restarted SQLWriter'], skipped: [] });
     expect(guestOf('vm-stuck-writer').vssWriters[0]).toMatchObject({ state: 'Failed', lastError: 'Timed out' });
     expect(await backupOutcome(emu, backup, 'vm-stuck-writer')).toMatchObject({ status: 'Failed', errorCode: 990106 });
+    const odd = printed(await run('vm-odd-writer', [header('vss-restart-writer-services')]));
+    expect(odd).toEqual({ script: 'vss-restart-writer-services@1', changed: [], skipped: ['Contoso Ledger Writer'], failed: [] });
+    expect(printed(await run('vm-odd-writer', [header('windows-guest-diagnose')])).writers).toEqual([
+      { name: 'Contoso Ledger Writer', state: 'Waiting for completion', lastError: 'Retryable error', service: null },
+    ]);
+    expect(await backupOutcome(emu, backup, 'vm-odd-writer')).toMatchObject({ status: 'Failed', errorCode: 990106 });
   });
 
   test.each([
-    ['vm-vss', 'vss-restart-service', 990107, 'Snapshot operation failed due to VSS (Volume Shadow Copy) service in bad state', ['VSS']],
-    ['vm-com', 'complus-restart', 990108, 'Snapshot operation failed due to COM+ error', ['COMSysApp', 'MSDTC']],
-    ['vm-slow', 'snapshot-registry-set', 990109, 'Snapshot operation failed due to inadequate VM resources', ['SnapshotMethod', 'CalculateSnapshotTimeFromHost']],
-  ])('%s: fails with its code, %s removes the cause, the next backup completes', async (vm, script, code, message, changed) => {
+    ['vm-vss', 'vss-restart-service', 990107, 'Snapshot operation failed due to VSS (Volume Shadow Copy) service in bad state', { changed: ['started VSS'], failed: [] }],
+    ['vm-com', 'complus-restart', 990108, 'Snapshot operation failed due to COM+ error', { changed: ['started MSDTC', 'restarted COMSysApp'], failed: [], notes: [] }],
+    ['vm-slow', 'snapshot-registry-set', 990109, 'Snapshot operation failed due to inadequate VM resources', {
+      changed: ['SnapshotMethod=firstHostThenGuest', 'CalculateSnapshotTimeFromHost=True'], failed: [],
+    }],
+  ])('%s: fails with its code, %s removes the cause, the next backup completes', async (vm, script, code, message, effect) => {
     expect(await backupOutcome(emu, backup, vm)).toEqual({ status: 'Failed', errorCode: code, errorString: message });
-    expect(printed(await run(vm, [header(script)]))).toEqual({ script: `${script}@1`, changed });
+    expect(printed(await run(vm, [header(script)]))).toEqual({ script: `${script}@1`, ...effect });
     expect(await backupOutcome(emu, backup, vm)).toMatchObject({ status: 'Completed' });
   });
 
@@ -275,6 +286,30 @@ describe('Run Command on the emulator (real SDK, HTTPS)', () => {
     // The validator judges: a result missing `value` items' shape fails it.
     expect(v.result({ value: [{ code: 1 }] })).not.toEqual([]);
     expect(v.result({ value: [{ code: 'x', output: 'y' }] })).not.toEqual([]);
+  });
+});
+
+describe('the sample estate: vm-vss-writer', () => {
+  const PROD = '11111111-1111-1111-1111-111111111111';
+  let emu: Emulator;
+  beforeAll(async () => {
+    emu = await start({ estate: sampleEstatePath() });
+  });
+  afterAll(async () => {
+    await emu?.stop();
+  });
+
+  test('its last job failed on the SQL writer; the diagnostic shows it, the writer fix clears it, Backup Now completes', async () => {
+    const cred = staticTokenCredential();
+    const compute = new ComputeManagementClient(cred, PROD, sdkClientOptions(emu));
+    const { backup } = clients(emu, PROD);
+    const job = emu.state.estate.subscriptions[0]!.resourceGroups.flatMap((g) => g.vaults.flatMap((v) => v.jobs)).filter((j) => j.vmId.endsWith('/vm-vss-writer'));
+    expect(job.map((j) => [j.status, j.errorDetails?.[0]?.errorCode])).toEqual([['Failed', 'ExtensionFailedVssWriterInBadState']]);
+    const run = async (id: string) => printed(await compute.virtualMachines.beginRunCommandAndWait(RG, 'vm-vss-writer', { commandId: 'RunPowerShellScript', script: [header(id)] }, { updateIntervalInMs: 0 }));
+    expect((await run('windows-guest-diagnose')).writers[0]).toEqual({ name: 'SqlServerWriter', state: 'Failed', lastError: 'Timed out', service: 'SQLWriter' });
+    expect(await backupOutcome(emu, backup, 'vm-vss-writer', 'rg-backup')).toMatchObject({ status: 'Failed', errorCode: 990106 });
+    expect((await run('vss-restart-writer-services')).changed).toEqual(['restarted SQLWriter']);
+    expect(await backupOutcome(emu, backup, 'vm-vss-writer', 'rg-backup')).toMatchObject({ status: 'Completed' });
   });
 });
 
