@@ -23,13 +23,14 @@ function raw(writer: Record<string, unknown> = SQL_FAILED, extra: Record<string,
   });
 }
 
+/** Harness options enabling the code's guest fix (REMEDIATION_GUEST_FIX_CODES). */
 const enabled = { settings: { guestFixCodes: [CODE] } };
 const runCommands = (e: Env) => e.writes().filter((w) => w.method === 'POST' && /\/runCommand$/i.test(w.path));
 const guestOf = (e: Env) => JSON.parse(JSON.stringify(e.emu.state.vm(SUB, RG, 'vm-sql')!.vm.guest));
 const ctxFor = (e: Env, item: PlanItem): ActionContext => ({ item, settings: { backupRetentionDays: 30 }, now: e.emu.clock.now() });
 
 async function plannedItem(e: Env): Promise<PlanItem> {
-  const report = await e.run('plan', enabled);
+  const report = await e.run('plan');
   expect(report.items).toHaveLength(1);
   return report.items[0];
 }
@@ -49,7 +50,7 @@ describe('guest fix off by default', () => {
 
 describe('guest fix enabled for the code', () => {
   test('plan proposes the reviewed fix script on the VM, then Backup Now, and writes nothing', async () => {
-    const e = await env(raw());
+    const e = await env(raw(), enabled);
     const item = await plannedItem(e);
     expect(e.writes()).toEqual([]);
     expect(item.actions.map((a) => [a.kind, lc(a.target), a.method])).toEqual([
@@ -66,7 +67,7 @@ describe('guest fix enabled for the code', () => {
   });
 
   test('preconditions run the diagnostic (nothing changes), apply runs the fix, the guest heals and Backup Now succeeds', async () => {
-    const e = await env(raw());
+    const e = await env(raw(), enabled);
     const item = await plannedItem(e);
     const [fix, backup] = item.actions as [PlannedAction, PlannedAction];
     e.emu.requests.reset();
@@ -96,7 +97,7 @@ describe('guest fix enabled for the code', () => {
   });
 
   test('a cause gone since planning (writers Stable again): the fix is refused with the diagnostic as evidence', async () => {
-    const e = await env(raw());
+    const e = await env(raw(), enabled);
     const item = await plannedItem(e);
     for (const w of e.emu.state.vm(SUB, RG, 'vm-sql')!.vm.guest!.vssWriters!) w.state = 'Stable';
     e.emu.requests.reset();
@@ -109,8 +110,8 @@ describe('guest fix enabled for the code', () => {
   });
 
   test('engine apply (approval gate absent): diagnostic, fix, Backup Now, verification resolved', async () => {
-    const e = await env(raw());
-    const report = await e.run('apply', enabled);
+    const e = await env(raw(), enabled);
+    const report = await e.run('apply');
     const item = report.items[0];
     expect(item.actions.map((a) => [a.kind, a.status])).toEqual([['run-guest-fix', 'applied'], ['trigger-backup', 'applied']]);
     expect(item.verification?.outcome).toBe('resolved');
@@ -119,8 +120,8 @@ describe('guest fix enabled for the code', () => {
   });
 
   test('engine apply on a guest already healthy: the diagnostic refuses the fix, its output is the finding\'s evidence, no Backup Now', async () => {
-    const e = await env(raw({ ...SQL_FAILED, state: 'Stable', lastError: 'No error' }));
-    const report = await e.run('apply', enabled);
+    const e = await env(raw({ ...SQL_FAILED, state: 'Stable', lastError: 'No error' }), enabled);
+    const report = await e.run('apply');
     const item = report.items[0];
     expect(item.actions.map((a) => [a.kind, a.status])).toEqual([['run-guest-fix', 'blocked'], ['trigger-backup', 'skipped']]);
     expect(e.writes().map((w) => w.path.split('/').pop())).toEqual(['runCommand']);
@@ -130,16 +131,16 @@ describe('guest fix enabled for the code', () => {
   });
 
   test('a writer that does not recover on restart: the fix runs, Backup Now fails the same way, verification escalates', async () => {
-    const e = await env(raw({ ...SQL_FAILED, recoversOnRestart: false }));
-    const report = await e.run('apply', enabled);
+    const e = await env(raw({ ...SQL_FAILED, recoversOnRestart: false }), enabled);
+    const report = await e.run('apply');
     const item = report.items[0];
     expect(item.actions.map((a) => [a.kind, a.status])).toEqual([['run-guest-fix', 'applied'], ['trigger-backup', 'applied']]);
     expect(item.verification).toMatchObject({ outcome: 'escalated', failureCode: CODE });
   });
 
   test('agent not Ready: a finding that Run Command cannot run, and no write', async () => {
-    const e = await env(raw(SQL_FAILED, { agent: { status: 'NotReady', version: '2.7.41491.1102' } }));
-    const report = await e.run('apply', enabled);
+    const e = await env(raw(SQL_FAILED, { agent: { status: 'NotReady', version: '2.7.41491.1102' } }), enabled);
+    const report = await e.run('apply');
     expect(report.items[0].actions).toEqual([]);
     expect(report.items[0].findings.some((f) => f.kind === 'agent-not-ready' && /Run Command cannot run vss-restart-writer-services@1/.test(f.message))).toBe(true);
     expect(e.writes()).toEqual([]);

@@ -61,7 +61,8 @@ describe('the guest script catalogue', () => {
 
   test.each(byId)('%s: codes are catalogue codes, a fix names a diagnostic of its OS', (_ref, s) => {
     for (const code of s.codes) expect(catalogueEntry(code)?.code).toBe(code);
-    expect(s.docUrl).toMatch(/^https:\/\/learn\.microsoft\.com\/azure\/backup\/backup-azure-vms-troubleshoot#/);
+    expect(s.docUrl).toMatch(/^https:\/\/learn\.microsoft\.com\/azure\/backup\/[a-z-]+#[a-z0-9-]+$/);
+    if (s.purpose === 'fix') for (const code of s.codes) expect(s.docUrl).toBe(catalogueEntry(code)!.docUrl); // the code's own article section
     if (s.purpose === 'fix') {
       const d = guestScript(s.diagnostic ?? '');
       expect(d?.purpose).toBe('diagnostic');

@@ -8,6 +8,7 @@
 // *.ts from lib/, so lib/guest/scripts/*.ps1|*.sh are in the Function App package with no build step to
 // forget (engineers and tests build with plain `tsc`), and the bytes reviewed are the bytes sent — one
 // copy, hash-checked at send time. test/package.test.ts proves they are in the package and load from it.
+import { catalogueEntry } from '../catalogue';
 import { vmsTroubleshootDoc } from '../catalogue/patterns';
 
 export type GuestOs = 'Windows' | 'Linux';
@@ -39,6 +40,9 @@ const VSS_WRITER_DOC = vmsTroubleshootDoc('ExtensionFailedVssWriterInBadState - 
 const VSS_SERVICE_DOC = vmsTroubleshootDoc('ExtensionFailedVssServiceInBadState - Snapshot operation failed due to VSS (Volume Shadow Copy) service in bad state');
 const COM_PLUS_DOC = vmsTroubleshootDoc('ExtensionSnapshotFailedCOM / ExtensionInstallationFailedCOM / ExtensionInstallationFailedMDTC - Extension installation/operation failed due to a COM+ error');
 const TIMEOUT_DOC = vmsTroubleshootDoc('ExtensionFailedTimeoutVMNetworkUnresponsive - Snapshot operation failed due to inadequate VM resources');
+
+// The agent article's section on an unresponsive agent (the catalogue's own link for the code).
+const AGENT_DOC = catalogueEntry('UserErrorGuestAgentStatusUnavailable')?.docUrl ?? vmsTroubleshootDoc('UserErrorGuestAgentStatusUnavailable');
 
 const WRITER_CODES = ['ExtensionFailedVssWriterInBadState'] as const;
 const SERVICE_CODES = ['ExtensionFailedVssServiceInBadState'] as const;
@@ -86,7 +90,7 @@ export const GUEST_SCRIPTS: readonly GuestScript[] = Object.freeze([
   {
     id: 'linux-guest-diagnose', version: 1, os: 'Linux', purpose: 'diagnostic', commandId: 'RunShellScript', file: 'linux-guest-diagnose.sh',
     title: 'State of the Azure Linux agent service (walinuxagent / waagent)',
-    changes: 'nothing (read-only)', docUrl: vmsTroubleshootDoc('UserErrorGuestAgentStatusUnavailable'),
+    changes: 'nothing (read-only)', docUrl: AGENT_DOC,
     codes: [],
     sha256: 'a9fa384c6f573e13cdf79ffbfac9bd1c6b59bfd435a8b441ba4f967b526748b9',
   },
