@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JobSpec, LockSpec, RestorePointCollectionSpec, ResourceGroupSpec } from './estate';
 import { SIMULATED_FAILURES, type SimulatedFailure } from './error-codes';
+import { guestFailure } from './guest';
 import { blockingScopes } from './locks';
 import { isSnapshotExtension } from './serialize';
 import type { EmulatorRuntime } from './runtime';
@@ -60,6 +61,8 @@ export function finishBackup(rt: EmulatorRuntime, item: ProtectedItemEntry, job:
   if (!v.outboundConnectivity) return fail(rt, item, job, 'ExtensionSnapshotFailedNoNetwork');
   const snap = v.extensions.find(isSnapshotExtension);
   if (snap && (snap.provisioningState === 'Failed' || snap.provisioningState === 'Deleting')) return fail(rt, item, job, 'ExtensionOperationFailedForManagedDisks');
+  const inGuest = guestFailure(v);
+  if (inGuest) return fail(rt, item, job, inGuest);
 
   const collections = rt.state.rpcsOfVm(vm.id);
   const total = collections.reduce((n, c) => n + c.rpc.restorePoints.length, 0);

@@ -51,6 +51,31 @@ export interface VmNetworkSpec {
   routes: RouteSpec[];
 }
 
+/** A VSS writer as `vssadmin list writers` shows it, with the Windows service that hosts it. */
+export interface VssWriterSpec {
+  name: string;
+  /** `Stable`, `Failed`, `Waiting for completion`, ... (vssadmin's words). */
+  state: string;
+  lastError?: string;
+  service: string;
+  /** Whether restarting `service` brings the writer back to Stable (default true). */
+  recoversOnRestart?: boolean;
+}
+
+/**
+ * What a Run Command script would find inside the VM (emulator/guest.ts). Absent: the guest never
+ * causes a backup failure, and scripts see a healthy default guest.
+ */
+export interface GuestSpec {
+  vssWriters?: VssWriterSpec[];
+  /** Service states by service name (VSS, COMSysApp, MSDTC, SQLWriter, walinuxagent...); absent = Running. */
+  services?: Record<string, 'Running' | 'Stopped'>;
+  /** Snapshot registry values (SnapshotMethod, CalculateSnapshotTimeFromHost, SnapshotWithoutThreads); absent = not set. */
+  registry?: Record<string, string>;
+  /** The guest's network calls are slow: snapshots time out unless the host-snapshot registry values are set. */
+  slowSnapshot?: boolean;
+}
+
 export interface VirtualMachineSpec {
   name: string;
   os: 'Windows' | 'Linux';
@@ -63,6 +88,7 @@ export interface VirtualMachineSpec {
   extensions: ExtensionSpec[];
   location?: string;
   network?: VmNetworkSpec;
+  guest?: GuestSpec;
 }
 
 export interface RestorePointSpec { name: string; timeCreated: string }

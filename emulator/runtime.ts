@@ -14,8 +14,20 @@ export interface Operation {
   /** Backup Now: the job it started. */
   jobId?: string;
   error?: { code: string; message: string };
+  /** What the operation produced (Run Command's output): the Location poll's 200 body. */
+  result?: unknown;
   /** Applies the operation's effect; run once when it completes. */
   complete?: () => void;
+}
+
+/** Thrown by an operation's effect to end it Failed with the service's own code and message. */
+export class OperationError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export class EmulatorRuntime {
@@ -80,7 +92,7 @@ export class EmulatorRuntime {
       op.status = 'Succeeded';
     } catch (e) {
       op.status = 'Failed';
-      op.error = { code: 'InternalOperationError', message: (e as Error).message };
+      op.error = e instanceof OperationError ? { code: e.code, message: e.message } : { code: 'InternalOperationError', message: (e as Error).message };
     }
     op.endTime = this.clock.now().toISOString();
   }

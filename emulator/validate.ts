@@ -54,6 +54,20 @@ const route = z.strictObject({
 });
 const vmNetwork = z.strictObject({ networkSecurityGroup: z.string().min(1).optional(), routes: z.array(route).default([]) });
 
+const vssWriter = z.strictObject({
+  name,
+  state: z.string().min(1),
+  lastError: z.string().optional(),
+  service: name,
+  recoversOnRestart: z.boolean().optional(),
+});
+const guest = z.strictObject({
+  vssWriters: z.array(vssWriter).optional(),
+  services: z.record(z.string().min(1), z.enum(['Running', 'Stopped'])).optional(),
+  registry: z.record(z.string().min(1), z.string()).optional(),
+  slowSnapshot: z.boolean().optional(),
+});
+
 const vm = z.strictObject({
   name,
   os: z.enum(['Windows', 'Linux']).default('Windows'),
@@ -66,6 +80,7 @@ const vm = z.strictObject({
   extensions: z.array(extension).default([]),
   location: z.string().optional(),
   network: vmNetwork.optional(),
+  guest: guest.optional(),
 });
 
 const restorePoint = z.strictObject({ name, timeCreated: isoDate });
@@ -234,6 +249,16 @@ function checkNetwork(rg: z.infer<typeof resourceGroup>, rp: string): void {
   });
 }
 
+/** VSS writers and the snapshot registry values exist only in a Windows guest; writer names are unique. */
+function checkGuest(v: z.infer<typeof vm>, vp: string): void {
+  if (!v.guest) return;
+  if (v.os === 'Linux') {
+    if (v.guest.vssWriters) fail(`${vp}.guest.vssWriters`, 'VSS writers exist only in a Windows guest (this VM is Linux)');
+    if (v.guest.registry) fail(`${vp}.guest.registry`, 'the snapshot registry values exist only in a Windows guest (this VM is Linux)');
+  }
+  if (v.guest.vssWriters) checkUnique(v.guest.vssWriters, `${vp}.guest.vssWriters`, 'VSS writer');
+}
+
 export function validateEstate(raw: unknown): Estate {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail('(root)', `expected an object, got ${describeValue(raw)}`);
   const parsed = estateSchema.safeParse(raw);
@@ -270,6 +295,7 @@ export function validateEstate(raw: unknown): Estate {
       rg.virtualMachines.forEach((v, vi) => {
         checkUnique(v.extensions, `${rp}.virtualMachines[${vi}].extensions`, 'extension');
         checkUnique(v.locks, `${rp}.virtualMachines[${vi}].locks`, 'lock');
+        checkGuest(v, `${rp}.virtualMachines[${vi}]`);
       });
       rg.restorePointCollections.forEach((c, ci) => {
         const cp = `${rp}.restorePointCollections[${ci}]`;

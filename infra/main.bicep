@@ -35,7 +35,7 @@ param schedule string = '0 */30 * * * *'
 param lookback string = '24h'
 
 @description('Comma-separated action kinds the engine may perform.')
-param allowedActions string = 'remove-snapshot-extension,delete-restore-point-collection,trigger-backup'
+param allowedActions string = 'remove-snapshot-extension,delete-restore-point-collection,run-guest-fix,trigger-backup'
 
 @description('Cap on VMs acted on per run.')
 param maxVmsPerRun string = '50'
@@ -62,6 +62,12 @@ param optInCodes string = ''
 
 param ledgerPrefix string = 'remediator'
 
+@description('Guest fixes: reviewed scripts run inside VMs through Run Command, approval required. true creates the Run Command role (assigned in apply mode) and lets guestFixCodes through; false leaves REMEDIATION_GUEST_FIX_CODES empty.')
+@allowed([ 'true', 'false' ])
+param guestFixesEnabled string = 'false'
+
+@description('Comma-separated error codes whose guest fix may be proposed (REMEDIATION_GUEST_FIX_CODES); used only when guestFixesEnabled.')
+param guestFixCodes string = ''
 @description('Action kinds that wait for a human approval besides those whose module requires it (REMEDIATION_REQUIRE_APPROVAL).')
 param requireApproval string = ''
 
@@ -110,6 +116,8 @@ var storageAccountName = 'stremed${resourceToken}'
 // every resource name below is known when the deployment starts (what-if can predict them).
 var readerRoleDefinitionName = guid(tenant().tenantId, 'backup-remediator-reader', environmentName)
 var operatorRoleDefinitionName = guid(tenant().tenantId, 'backup-remediator-operator', environmentName)
+var guestRoleDefinitionName = guid(tenant().tenantId, 'backup-remediator-guest', environmentName)
+var guestFixes = guestFixesEnabled == 'true'
 
 // Ledger tables (lib/ledger/table-ledger.ts names them <prefix><Suffix>); it creates missing ones too.
 var ledgerTableSuffixes = [ 'Runs', 'Decisions', 'Writes', 'Attempts', 'Leases', 'Control', 'Events', 'Failures' ]
@@ -135,6 +143,8 @@ var remediationSettings = {
   REMEDIATION_QUEUE: queueName
   REMEDIATION_VERIFY_TIMEOUT: verifyTimeout
   REMEDIATION_OPT_IN_CODES: optInCodes
+  // Never set without the role that lets the app run them.
+  REMEDIATION_GUEST_FIX_CODES: guestFixes ? guestFixCodes : ''
   REMEDIATION_LEDGER_PREFIX: ledgerPrefix
   REMEDIATION_REQUIRE_APPROVAL: requireApproval
   REMEDIATION_APPROVAL_TTL: approvalTtl
@@ -268,6 +278,8 @@ module roles 'modules/remediator-roles.bicep' = {
     readerRoleDefinitionName: readerRoleDefinitionName
     operatorRoleDefinitionName: operatorRoleDefinitionName
     targetSubscriptionIds: targets
+    guestFixesEnabled: guestFixes
+    guestRoleDefinitionName: guestRoleDefinitionName
   }
 }
 
@@ -281,6 +293,18 @@ module remediatorAccess 'modules/remediator-role-assignment.bicep' = [for subId 
     principalId: identity.outputs.principalId
     identityId: appIdentity.id
     roleDefinitionName: mode == 'apply' ? operatorRoleDefinitionName : readerRoleDefinitionName
+  }
+}]
+
+// The Run Command role, beside the operator role, only when guest fixes are enabled and the app writes.
+module remediatorGuestAccess 'modules/remediator-role-assignment.bicep' = [for subId in targets: if (guestFixes && mode == 'apply') {
+  name: 'remediator-guest-access-${uniqueString(subId, environmentName)}'
+  scope: subscription(subId)
+  dependsOn: [ roles ]
+  params: {
+    principalId: identity.outputs.principalId
+    identityId: appIdentity.id
+    roleDefinitionName: guestRoleDefinitionName
   }
 }]
 

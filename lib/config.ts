@@ -3,6 +3,7 @@
 // (docs/design.md's table is checked against settingsTable() by test/config.test.ts). Every problem is
 // collected and reported together so an operator fixes a bad deployment in one pass.
 import { z } from 'zod';
+import { GUEST_FIX_CODES } from './guest/scripts';
 import { ACTION_KINDS, type ActionKind } from './types';
 
 export class ConfigError extends Error {
@@ -114,6 +115,14 @@ function allowedActions(v: string): Parsed<ActionKind[]> {
   return { value: dedupe(kinds) as ActionKind[] };
 }
 
+function guestFixCodes(v: string): Parsed<string[]> {
+  const canonical = (c: string) => GUEST_FIX_CODES.find((k) => k.toLowerCase() === c.toLowerCase());
+  const items = list(v);
+  const unknown = items.filter((c) => !canonical(c));
+  if (unknown.length > 0) return { expected: `a comma list of ${GUEST_FIX_CODES.join(', ')} (no guest fix script for: ${unknown.join(', ')})` };
+  return { value: dedupe(items.map((c) => canonical(c)!)) };
+}
+
 /** A comma list of action kinds (empty: none). */
 function actionKinds(v: string): Parsed<ActionKind[]> {
   const kinds = list(v);
@@ -213,6 +222,12 @@ export const settingsSchema = z.object({
   optInCodes: setting(
     { name: 'REMEDIATION_OPT_IN_CODES', shown: '(none)', meaning: 'error codes whose `opt-in` catalogue entries may act (none are `opt-in` today)' },
     [] as string[], listOf((c) => /^[A-Za-z][A-Za-z0-9_]*$/.test(c), 'a comma list of symbolic error codes', 'malformed'),
+  ),
+  // Off by default: a guest fix runs a catalogue script inside the VM (lib/guest), so each code is
+  // enabled by name, and only codes a fix script addresses are accepted (canonical spelling kept).
+  guestFixCodes: setting(
+    { name: 'REMEDIATION_GUEST_FIX_CODES', shown: '(none)', meaning: 'error codes whose guest fix (`run-guest-fix`: a catalogue script through Run Command, approval required) may be proposed; each must be a code a guest fix script addresses' },
+    [] as string[], guestFixCodes,
   ),
   requireApproval: setting(
     { name: 'REMEDIATION_REQUIRE_APPROVAL', shown: '(none)', meaning: 'comma-separated action kinds that wait for a human approval (`approvals`), on top of those whose module requires it' },

@@ -69,6 +69,8 @@ export interface Diagnosis {
     powerState?: string;
     provisioningState?: string;
     os?: 'Windows' | 'Linux';
+    /** ARM's properties.vmId: tells a VM from another created later under the same resource id. */
+    uniqueId?: string;
   };
   agent: { status: 'Ready' | 'NotReady' | 'Unknown'; version?: string; message?: string };
   snapshotExtension?: SnapshotExtensionFacts;
@@ -206,6 +208,7 @@ function vmFacts(base: Diagnosis['vm'], vm: VirtualMachine): Pick<Diagnosis, 'vm
       provisioningState: vm.provisioningState,
       powerState: power?.code?.split('/')[1],
       os: osType === 'Linux' || osType === 'Windows' ? osType : undefined,
+      uniqueId: vm.vmId,
     },
     agent: {
       status: !agentStatus ? 'Unknown' : display === 'ready' ? 'Ready' : notReady ? 'NotReady' : 'Unknown',

@@ -96,7 +96,7 @@ function actionRunner(arm: ArmContext, settings: Settings, now: () => Date, log:
   return {
     async preconditions(action, item) {
       const check = await ACTIONS[action.kind].preconditions(arm, action, context(item));
-      return check.ok ? undefined : { reason: check.reason, findingKind: check.findingKind };
+      return check.ok ? undefined : { reason: check.reason, findingKind: check.findingKind, evidence: check.evidence };
     },
     apply: (action, item) => ACTIONS[action.kind].apply(arm, action, context(item)),
   };
@@ -413,6 +413,7 @@ async function planCandidate(
       resourceGroups: ctx.settings.resourceGroups,
       allowedActions: ctx.settings.allowedActions,
       optInCodes: ctx.settings.optInCodes,
+      guestFixCodes: ctx.settings.guestFixCodes,
       backupRetentionDays: ctx.settings.backupRetentionDays,
       now: ctx.now,
     });

@@ -11,6 +11,7 @@ import { parseVmId } from './arm/ids';
 import { ACTIONS, actionModule } from './actions';
 import type { PlanCatalogueEntry, PlanContext, PlanOptions } from './actions/types';
 import { agentNotReadyFinding, causeCheck, evaluateCauses, vmNotRunningFinding } from './cause-checks';
+import { guestFixEnabled } from './rules/guest-fix';
 import { OPT_OUT_TAG, optOutSource } from './rules/opt-out';
 import { Scope } from './scope';
 
@@ -55,7 +56,7 @@ export function planItem(
     jobId: candidate.jobId,
     vaultId: candidate.vaultId,
     protectedItemId: diagnosis.protectedItems.length === 1 ? diagnosis.protectedItems[0] : candidate.protectedItemId,
-    failure: { code: classification.code, signals: classification.signals, automation: entry?.automation ?? classification.automation, docUrl },
+    failure: { code: classification.code, signals: classification.signals, automation: effectiveAutomation(entry, opts) ?? classification.automation, docUrl },
     actions: [],
     findings: [],
   };
@@ -115,6 +116,12 @@ function preEntryGate(candidate: Candidate, classification: Classification, diag
   return undefined;
 }
 
+/** The catalogue class, except a report-only entry whose guest fix the settings enable: opt-in (by that setting). */
+function effectiveAutomation(entry: PlanCatalogueEntry | undefined, opts: PlanOptions): PlanCatalogueEntry['automation'] | undefined {
+  if (!entry) return undefined;
+  return entry.automation === 'report-only' && guestFixEnabled(entry, opts) ? 'opt-in' : entry.automation;
+}
+
 /** Says the documented likely cause when nothing read confirmed any cause ("say only what was seen"). */
 function unconfirmed(entry: PlanCatalogueEntry, causeFindings: Finding[]): string {
   const first = entry.causes[0];
@@ -135,8 +142,8 @@ function unknownFailureFinding(classification: Classification): Finding {
 
 /** Gates of the entry itself: report-only, opt-in not given, no single protected item. The findings stop the item. */
 function entryGate(candidate: Candidate, diagnosis: Diagnosis, entry: PlanCatalogueEntry, opts: PlanOptions, causeFindings: Finding[]): Finding[] | undefined {
-  // 5. Report-only entries: explain, never write.
-  if (entry.automation === 'report-only') {
+  // 5. Report-only entries: explain, never write (unless the operator enabled the code's guest fix).
+  if (effectiveAutomation(entry, opts) === 'report-only') {
     return [...causeFindings, {
       kind: 'report-only-error',
       message: `${entry.code}: ${entry.title}. Its fix lies in the guest, the network or permissions, so the remediator only reports it.${unconfirmed(entry, causeFindings)}`,

@@ -8,6 +8,9 @@
 export const ACTION_KINDS = [
   'remove-snapshot-extension',
   'delete-restore-point-collection',
+  // A catalogue script run in the guest through Run Command (lib/guest); approval required, off unless
+  // REMEDIATION_GUEST_FIX_CODES lists the failure code. Before trigger-backup: fixes come first.
+  'run-guest-fix',
   'trigger-backup',
 ] as const;
 export type ActionKind = (typeof ACTION_KINDS)[number];
@@ -40,7 +43,7 @@ export type ActionStatus = 'proposed' | 'applied' | 'skipped' | 'blocked' | 'fai
 
 export interface PlannedAction {
   kind: ActionKind;
-  /** ARM resource id the write targets (for trigger-backup: the protected item id). */
+  /** ARM resource id the write targets (for trigger-backup: the protected item id; for run-guest-fix: the VM id). */
   target: string;
   method: 'DELETE' | 'POST';
   /** Human sentence: why this write fixes the failure. */

@@ -20,7 +20,7 @@ const candidate: Candidate = { vmId: VM, jobId: `${VAULT}/backupJobs/j1`, vaultI
 
 /** A VM whose every documented fix applies: failed snapshot extension, 18 points in one unlocked Azure Backup collection. */
 const everythingBroken: Diagnosis = {
-  vm: { id: VM, exists: true, name: 'web1', resourceGroup: 'rg-app', subscriptionId: SUB, tags: {}, rgTags: {}, powerState: 'running', provisioningState: 'Succeeded', os: 'Windows' },
+  vm: { id: VM, exists: true, name: 'web1', resourceGroup: 'rg-app', subscriptionId: SUB, tags: {}, rgTags: {}, powerState: 'running', provisioningState: 'Succeeded', os: 'Windows', uniqueId: '0f1e2d3c-0000-4000-8000-000000000001' },
   agent: { status: 'Ready', version: '2.7.41491.1102' },
   snapshotExtension: { id: `${VM}/extensions/VMSnapshot`, name: 'VMSnapshot', type: 'VMSnapshot', publisher: 'Microsoft.Azure.RecoveryServices', provisioningState: 'Failed', source: 'vm-resources', locks: [] },
   collections: [{ id: RPC, name: 'AzureBackup_web1_1', resourceGroup: 'AzureBackupRG_westeurope_1', sourceId: VM, pointCount: 18, locks: [] }],
@@ -43,10 +43,11 @@ describe('action registry', () => {
   });
 
   it.each(ACTION_KINDS)('%s is fixed by a catalogue entry that may act, and its rule plans it when the facts call for it', (kind) => {
-    const entries = CATALOGUE.filter((e) => e.automation !== 'report-only' && e.fixes.includes(kind));
+    // A report-only entry may act only through a guest fix its code enables (REMEDIATION_GUEST_FIX_CODES).
+    const entries = CATALOGUE.filter((e) => (e.automation !== 'report-only' || e.fixes.includes('run-guest-fix')) && e.fixes.includes(kind));
     expect(entries.length).toBeGreaterThan(0);
     const planned = entries.flatMap((e) => {
-      const item = planItem(candidate, { code: e.code, signals: [], automation: e.automation }, everythingBroken, e, { ...opts, optInCodes: [e.code] });
+      const item = planItem(candidate, { code: e.code, signals: [], automation: e.automation }, everythingBroken, e, { ...opts, optInCodes: [e.code], guestFixCodes: [e.code] });
       return item.actions.filter((a) => a.kind === kind);
     });
     expect(planned.length).toBeGreaterThan(0);

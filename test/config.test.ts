@@ -24,7 +24,7 @@ describe('loadSettings defaults', () => {
       resourceGroups: [],
       schedule: '0 */30 * * * *',
       lookbackMs: 86_400_000,
-      allowedActions: ['remove-snapshot-extension', 'delete-restore-point-collection', 'trigger-backup'],
+      allowedActions: ['remove-snapshot-extension', 'delete-restore-point-collection', 'run-guest-fix', 'trigger-backup'],
       maxVmsPerRun: 50,
       maxWritesPerKind: 25,
       maxAttempts: 3,
@@ -38,6 +38,7 @@ describe('loadSettings defaults', () => {
       verifyTimeoutMs: 600_000,
       armEndpoint: 'https://management.azure.com',
       optInCodes: [],
+      guestFixCodes: [],
       requireApproval: [],
       approvalTtlMs: 86_400_000,
       ledgerPrefix: 'remediator',
@@ -48,7 +49,7 @@ describe('loadSettings defaults', () => {
     const s = loadSettings({ REMEDIATION_MODE: '  ', REMEDIATION_ALLOWED_ACTIONS: '' });
     expect(s.mode).toBe('dry-run');
     s.allowedActions.pop();
-    expect(DEFAULT_SETTINGS.allowedActions).toHaveLength(3);
+    expect(DEFAULT_SETTINGS.allowedActions).toHaveLength(ACTION_KINDS.length);
   });
 
   it('lists every setting it reads, and reads every setting it lists', () => {
@@ -89,6 +90,7 @@ describe('loadSettings parses valid values', () => {
       REMEDIATION_VERIFY_TIMEOUT: '30s',
       ARM_ENDPOINT: 'https://127.0.0.1:8443/',
       REMEDIATION_OPT_IN_CODES: 'UserErrorGuestAgentStatusUnavailable, ExtensionSnapshotFailedNoNetwork',
+      REMEDIATION_GUEST_FIX_CODES: 'extensionfailedvsswriterinbadstate, ExtensionSnapshotFailedCOM,ExtensionFailedVssWriterInBadState',
       REMEDIATION_LEDGER_PREFIX: 'rem2',
       REMEDIATION_REQUIRE_APPROVAL: 'delete-restore-point-collection, delete-restore-point-collection',
       REMEDIATION_APPROVAL_TTL: '36h',
@@ -113,6 +115,7 @@ describe('loadSettings parses valid values', () => {
       verifyTimeoutMs: 30_000,
       armEndpoint: 'https://127.0.0.1:8443',
       optInCodes: ['UserErrorGuestAgentStatusUnavailable', 'ExtensionSnapshotFailedNoNetwork'],
+      guestFixCodes: ['ExtensionFailedVssWriterInBadState', 'ExtensionSnapshotFailedCOM'],
       requireApproval: ['delete-restore-point-collection'],
       approvalTtlMs: 36 * 3_600_000,
       ledgerPrefix: 'rem2',
@@ -128,6 +131,18 @@ describe('loadSettings parses valid values', () => {
   it('allows no action at all only through the explicit word none', () => {
     expect(loadSettings({ REMEDIATION_ALLOWED_ACTIONS: 'none' }).allowedActions).toEqual([]);
     expect(loadSettings({ REMEDIATION_ALLOWED_ACTIONS: ACTION_KINDS.join(',') }).allowedActions).toEqual([...ACTION_KINDS]);
+  });
+});
+
+describe('REMEDIATION_GUEST_FIX_CODES', () => {
+  it('is empty by default: no guest fix is ever proposed', () => {
+    expect(DEFAULT_SETTINGS.guestFixCodes).toEqual([]);
+  });
+
+  it('accepts only codes a guest fix script addresses, naming the others', () => {
+    const problems = problemsOf({ REMEDIATION_GUEST_FIX_CODES: 'ExtensionFailedVssServiceInBadState,UserErrorFsFreezeFailed,ExtensionOperationFailed' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^REMEDIATION_GUEST_FIX_CODES=.*no guest fix script for: UserErrorFsFreezeFailed, ExtensionOperationFailed/);
   });
 });
 

@@ -144,6 +144,36 @@ describeCompiled('compiled ARM template (infra/main.bicep through Bicep)', () =>
       expect(roleNames[0]).not.toEqual(roleNames[1]);
     });
 
+    describe('the guest-fix role (Run Command) is separate and exists only when guest fixes are enabled', () => {
+      const guestRole = (d = deployed) => ofType('Microsoft.Authorization/roleDefinitions', d).find((r) => /Guest Fixer/.test(String(props(r).roleName)))!;
+      const guestAccess = (d: typeof deployed) => d.resources.find((r) => r.type === 'Microsoft.Resources/deployments' && String(r.raw.name).includes('remediator-guest-access'))!;
+      const enabled = (mode: string) => deploy(template!, { ...PARAMS, mode, guestFixesEnabled: 'true', guestFixCodes: 'ExtensionFailedVssWriterInBadState' });
+
+      it('off by default: no role, no assignment, no guest fix code reaches the app', () => {
+        expect(guestRole().resource.condition).toBe(false);
+        expect(guestAccess(deploy(template!, { ...PARAMS, mode: 'apply', guestFixCodes: 'ExtensionFailedVssWriterInBadState' })).resource.condition).toBe(false);
+        expect(deployedAppSettings(deploy(template!, { ...PARAMS, guestFixCodes: 'ExtensionFailedVssWriterInBadState' })).REMEDIATION_GUEST_FIX_CODES).toBe('');
+      });
+
+      it('enabled: the role holds exactly Run Command (no read, no wildcard), assigned only in apply mode', () => {
+        const on = enabled('apply');
+        expect(guestRole(on).resource.condition).toBe(true);
+        const perms = props(guestRole(on)).permissions as Record<string, Value>[];
+        expect(perms).toHaveLength(1);
+        expect(lower(perms[0].actions as string[])).toEqual(lower(derive([['POST', `${VM}/runCommand`]])));
+        expect([perms[0].notActions, perms[0].dataActions, perms[0].notDataActions]).toEqual([[], [], []]);
+        expect(guestAccess(on).resource.condition).toBe(true);
+        expect(guestAccess(enabled('dry-run')).resource.condition).toBe(false);
+        const assignment = on.deployments.find((d) => d.name.join('/').includes('remediator-guest-access'))!;
+        expect(assignment.scope.parameters.roleDefinitionName).toEqual(guestRole(on).resource.name);
+        expect(deployedAppSettings(on).REMEDIATION_GUEST_FIX_CODES).toBe('ExtensionFailedVssWriterInBadState');
+      });
+
+      it('the operator role does not hold Run Command', () => {
+        expect(lower(actions(/^Backup Remediator Operator \(ci\)$/))).not.toContain('microsoft.compute/virtualmachines/runcommand/action');
+      });
+    });
+
     it('every role assignment targets the target subscription or a resource the app owns', () => {
       const scopes = ofType('Microsoft.Authorization/roleAssignments').map((r) => `${r.deployment.join('/')}:${String(r.raw.scope ?? '(deployment scope)')}`);
       expect(scopes.map((s) => s.replace(/^\[format\('remediator-access-.*?:/, 'remediator-access:'))).toEqual(
@@ -153,7 +183,9 @@ describeCompiled('compiled ARM template (infra/main.bicep through Bicep)', () =>
           "events:[resourceId('Microsoft.Storage/storageAccounts/blobServices/containers', parameters('storageAccountName'), 'default', 'eventgrid-deadletter')]",
         ]),
       );
-      expect(scopes).toHaveLength(4);
+      // The fifth is the guest-fix role's, deployed only with guest fixes enabled in apply mode (see below).
+      expect(scopes).toHaveLength(5);
+      expect(scopes.filter((x) => x.startsWith("[format('remediator-guest-access-"))).toHaveLength(1);
       const access = deployed.resources.find((r) => r.type === 'Microsoft.Resources/deployments' && String(r.raw.name).includes('remediator-access'))!;
       expect(access.raw.subscriptionId).toBe("[variables('targets')[copyIndex()]]");
       expect(JSON.stringify(template)).not.toMatch(/managementGroup|tenantResourceId\(/);

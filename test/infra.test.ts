@@ -70,6 +70,7 @@ describe('syntax', () => {
         'modules/events.bicep',
         'modules/remediator-roles.bicep',
         'modules/remediator-role-assignment.bicep',
+        'modules/remediator-role-assignment.bicep', // again for the guest-fix role, when enabled
         'modules/workbook.bicep',
         'modules/alerts.bicep',
       ]),

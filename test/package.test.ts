@@ -30,7 +30,8 @@ describe('what the package holds', () => {
   it('only the built app (dist/functions, dist/lib), host.json, package files and node_modules', () => {
     const project = pkg.entries.filter((e) => !e.startsWith('node_modules/'));
     expect(project).toEqual(expect.arrayContaining(['host.json', 'package.json', 'dist/functions/index.js', 'dist/lib/engine.js']));
-    expect(project.filter((e) => !/^(host\.json|package\.json|package-lock\.json|\.funcignore|dist\/(functions|lib)\/.+\.js)$/.test(e))).toEqual([]);
+    // lib/guest/scripts: the reviewed guest scripts, shipped as they are (lib/guest/scripts.ts says why).
+    expect(project.filter((e) => !/^(host\.json|package\.json|package-lock\.json|\.funcignore|dist\/(functions|lib)\/.+\.js|lib\/guest\/scripts\/[a-z-]+\.(ps1|sh))$/.test(e))).toEqual([]);
   });
 
   it('no tests, emulator, bench, CLI, fixtures, sources, source maps or local settings', () => {
@@ -74,6 +75,18 @@ describe('the extracted package loads on its own', () => {
       ['alertWebhook', 'decideApproval', 'eventGridIntake', 'getRun', 'listApprovals', 'reconcile', 'remediate', 'remediateVm', 'remediateVmPoison'].sort(),
     );
     expect(loaded.hooks).toEqual(['appStart']);
+  });
+
+  it('every guest script ships byte for byte where the built catalogue loads it (hash-checked)', () => {
+    const node = existsSync(NODE22) ? NODE22 : process.execPath;
+    const script = "const { GUEST_SCRIPTS } = require('./dist/lib/guest/scripts.js'); const { scriptLines } = require('./dist/lib/guest/script-text.js'); console.log(JSON.stringify(GUEST_SCRIPTS.map((s) => [s.file, scriptLines(s)[0]])));";
+    const out = execFileSync(node, ['-e', script], { cwd: pkg.extracted, env: { PATH: dirname(node) }, encoding: 'utf8' });
+    const loaded = JSON.parse(out.trim().split('\n').pop()!) as [string, string][];
+    expect(loaded.length).toBe(6);
+    for (const [file, header] of loaded) {
+      expect(pkg.entries).toContain(`lib/guest/scripts/${file}`);
+      expect(header).toMatch(/^# backup-remediator-script: [a-z-]+@\d+$/);
+    }
   });
 
   it('every production dependency loads from the package (pruned builds included), even those loaded lazily', () => {

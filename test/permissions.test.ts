@@ -68,6 +68,8 @@ describe('permissionFor', () => {
     ['GET', `${VM}/`, 'Microsoft.Compute/virtualMachines/read'],
     ['GET', `https://127.0.0.1:4443${VM}?api-version=2026-04-01&$expand=instanceView`, 'Microsoft.Compute/virtualMachines/read'],
     ['POST', '/providers/Microsoft.Compute/register', 'Microsoft.Compute/register/action'],
+    // guest fixes: Run Command (the action form; an LRO polled through compute's operations)
+    ['POST', `${VM}/runCommand`, 'Microsoft.Compute/virtualMachines/runCommand/action'],
     // confirmed network diagnosis: the NIC, its effective rules and routes, their LRO polls
     ['GET', `${RG}/providers/Microsoft.Network/networkInterfaces/vm-web-01-nic`, 'Microsoft.Network/networkInterfaces/read'],
     ['POST', `${RG}/providers/Microsoft.Network/networkInterfaces/vm-web-01-nic/effectiveNetworkSecurityGroups`, 'Microsoft.Network/networkInterfaces/effectiveNetworkSecurityGroups/action'],
@@ -215,11 +217,21 @@ describe('each action module names the RBAC operations it uses, and the roles ho
   async function roleVariables() {
     const f = await parseBicep(join(__dirname, '..', 'infra', 'modules', 'remediator-roles.bicep'));
     const list = (name: string) => evaluate(f, declaration(f, 'variable_declaration', name).value) as string[];
-    return { reader: lower(list('readerActions')), remediation: lower(list('remediationActions')), polling: lower(list('pollingActions')) };
+    const guestRole = evaluate(f, bicepPath(declaration(f, 'resource_declaration', 'guestRole').value, 'properties.permissions')) as { actions: string[] }[];
+    return {
+      reader: lower(list('readerActions')),
+      remediation: lower(list('remediationActions')),
+      polling: lower(list('pollingActions')),
+      guest: lower(list('guestFixActions')),
+      guestRole: lower(guestRole[0].actions),
+    };
   }
-  const modules = ACTION_KINDS.map((k) => actionModule(k));
+  // Guest fixes live in their own role, assigned only when enabled (infra/main.bicep guestFixesEnabled).
+  const GUEST_KINDS: readonly string[] = ['run-guest-fix'];
+  const modules = ACTION_KINDS.filter((k) => !GUEST_KINDS.includes(k)).map((k) => actionModule(k));
+  const guestModules = ACTION_KINDS.filter((k) => GUEST_KINDS.includes(k)).map((k) => actionModule(k));
 
-  it('the operator role adds exactly the writes of the registered actions', async () => {
+  it('the operator role adds exactly the writes of the registered actions (guest fixes aside)', async () => {
     expect(lower(modules.flatMap((m) => m.permissions.writes))).toEqual((await roleVariables()).remediation);
   });
 
@@ -227,9 +239,21 @@ describe('each action module names the RBAC operations it uses, and the roles ho
     expect(lower(modules.flatMap((m) => m.permissions.polls))).toEqual((await roleVariables()).polling);
   });
 
+  it("the guest-fix role holds exactly run-guest-fix's writes and the polls the operator role lacks", async () => {
+    const roles = await roleVariables();
+    const polls = lower(guestModules.flatMap((m) => m.permissions.polls)).filter((o) => !roles.polling.includes(o));
+    expect(roles.guestRole).toEqual(roles.guest);
+    expect(roles.guest).toEqual(lower([...guestModules.flatMap((m) => m.permissions.writes), ...polls]));
+    expect(roles.guest).toEqual(['microsoft.compute/virtualmachines/runcommand/action']);
+    for (const o of roles.guest) {
+      expect(roles.remediation).not.toContain(o);
+      expect(roles.reader).not.toContain(o);
+    }
+  });
+
   it("every action's write-time reads are in the reader role, and every operation is one permissionFor can produce", async () => {
     const { reader } = await roleVariables();
-    for (const m of modules) {
+    for (const m of [...modules, ...guestModules]) {
       expect(lower(m.permissions.reads).filter((o) => !reader.includes(o))).toEqual([]);
       for (const o of m.permissions.reads) expect(permissionKind(o)).toBe('read');
       for (const o of m.permissions.writes) expect(['delete', 'action']).toContain(permissionKind(o));

@@ -160,9 +160,12 @@ export function registerComputeRoutes(router: Router, rt: EmulatorRuntime): void
     if (!op) return armError(404, 'OperationNotFound', `Operation '${ctx.params.operationId}' was not found.`);
     // Done on the first poll: the effect is applied now if no earlier request applied it.
     rt.finish(op);
-    if ((queryParam(ctx, 'monitor') ?? '').toLowerCase() === 'true') return op.status === 'InProgress' ? { status: 202, headers: { 'Retry-After': '0' } } : { status: 200 };
+    // An operation with a result (Run Command) serves it at Location (final-state-via: location)
+    // and, as Compute does, as properties.output in the status.
+    if ((queryParam(ctx, 'monitor') ?? '').toLowerCase() === 'true') return op.status === 'InProgress' ? { status: 202, headers: { 'Retry-After': '0' } } : { status: 200, body: op.result };
     const body: Record<string, unknown> = { name: op.id, status: op.status, startTime: op.startTime };
     if (op.endTime) body.endTime = op.endTime;
+    if (op.result !== undefined) body.properties = { output: op.result };
     if (op.error) body.error = op.error;
     return { status: 200, body };
   });

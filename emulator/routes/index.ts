@@ -7,6 +7,7 @@ import { registerLockRoutes } from './locks';
 import { registerNetworkRoutes } from './network';
 import { registerBackupRoutes } from './backup';
 import { registerResourceGraphRoutes } from './resourcegraph';
+import { registerRunCommandRoutes } from './run-command';
 
 export function registerRoutes(router: Router, rt: EmulatorRuntime): void {
   registerArmRoutes(router, rt);
@@ -15,4 +16,5 @@ export function registerRoutes(router: Router, rt: EmulatorRuntime): void {
   registerLockRoutes(router, rt);
   registerNetworkRoutes(router, rt);
   registerResourceGraphRoutes(router);
+  registerRunCommandRoutes(router, rt);
 }

@@ -15,6 +15,12 @@ param operatorRoleDefinitionName string
 @description('Subscriptions the roles may be assigned in (assignable scopes).')
 param targetSubscriptionIds array
 
+@description('Create the guest-fix role (Run Command): only when guest fixes are enabled.')
+param guestFixesEnabled bool = false
+
+@description('Name (GUID) of the guest-fix role definition.')
+param guestRoleDefinitionName string
+
 // Everything a dry-run needs: discover failed jobs, read protected items, diagnose the VM.
 var readerActions = [
   'Microsoft.RecoveryServices/Vaults/read'
@@ -55,6 +61,13 @@ var pollingActions = [
   'Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/operationsStatus/read'
 ]
 
+// Guest fixes (run-guest-fix): a reviewed catalogue script run inside the VM through Run Command,
+// approval required. Kept out of the operator role so the identity can run nothing in a guest unless
+// guest fixes were enabled at deployment (its LRO polls compute operations, already in the operator role).
+var guestFixActions = [
+  'Microsoft.Compute/virtualMachines/runCommand/action'
+]
+
 var assignableScopes = [for id in targetSubscriptionIds: '/subscriptions/${id}']
 
 resource readerRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
@@ -85,6 +98,24 @@ resource operatorRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
     permissions: [
       {
         actions: concat(readerActions, remediationActions, pollingActions)
+        notActions: []
+        dataActions: []
+        notDataActions: []
+      }
+    ]
+  }
+}
+
+resource guestRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (guestFixesEnabled) {
+  name: guestRoleDefinitionName
+  properties: {
+    roleName: 'Backup Remediator Guest Fixer (${environmentName})'
+    description: 'Guest fixes: runs the remediator\'s reviewed scripts inside VMs through Run Command (assigned with the operator role).'
+    type: 'CustomRole'
+    assignableScopes: assignableScopes
+    permissions: [
+      {
+        actions: guestFixActions
         notActions: []
         dataActions: []
         notDataActions: []

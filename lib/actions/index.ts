@@ -6,6 +6,7 @@
 import type { ActionKind } from '../types';
 import { deleteRestorePointCollection } from './delete-restore-point-collection';
 import { removeSnapshotExtension } from './remove-snapshot-extension';
+import { runGuestFix } from './run-guest-fix';
 import { triggerBackup } from './trigger-backup';
 import type { ActionModule } from './types';
 
@@ -15,6 +16,7 @@ export type { ActionContext, ActionModule, ActionSettings, PlanCatalogueEntry, P
 export const ACTIONS: { readonly [K in ActionKind]: ActionModule<K> } = {
   'remove-snapshot-extension': removeSnapshotExtension,
   'delete-restore-point-collection': deleteRestorePointCollection,
+  'run-guest-fix': runGuestFix,
   'trigger-backup': triggerBackup,
 };
 
@@ -22,4 +24,4 @@ export function actionModule(kind: ActionKind): ActionModule {
   return ACTIONS[kind] as ActionModule;
 }
 
-export { removeSnapshotExtension, deleteRestorePointCollection, triggerBackup };
+export { removeSnapshotExtension, deleteRestorePointCollection, runGuestFix, triggerBackup };

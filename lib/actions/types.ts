@@ -22,7 +22,8 @@ export interface ActionContext {
   operationTimeoutMs?: number;
 }
 
-export type PreconditionResult = { ok: true; note?: string } | { ok: false; reason: string; findingKind: FindingKind };
+/** A refusal may carry what the fresh check saw (e.g. a guest diagnostic's output): it becomes the finding's evidence. */
+export type PreconditionResult = { ok: true; note?: string } | { ok: false; reason: string; findingKind: FindingKind; evidence?: Record<string, unknown> };
 
 /** The part of a catalogue entry (lib/catalogue, contract B) the planner reads. */
 export interface PlanCatalogueEntry {
@@ -41,6 +42,11 @@ export interface PlanOptions {
   resourceGroups: readonly string[];
   allowedActions: readonly ActionKind[];
   optInCodes: readonly string[];
+  /**
+   * Codes whose guest fix (run-guest-fix, a catalogue script through Run Command) may be proposed
+   * (setting REMEDIATION_GUEST_FIX_CODES). Absent or empty: those codes stay report-only.
+   */
+  guestFixCodes?: readonly string[];
   backupRetentionDays: number;
   now: Date;
 }
@@ -85,8 +91,10 @@ export interface ActionModule<K extends ActionKind = ActionKind> {
    */
   permissions: { reads: readonly string[]; writes: readonly string[]; polls: readonly string[] };
   /**
-   * `required`: the write is proposed and never sent until a named human approved it (lib/approvals;
-   * REMEDIATION_REQUIRE_APPROVAL adds kinds whose module does not say so).
+   * `'required'`: the action is never executed unless a named human approved it (an approved,
+   * unexpired, not-stale proposal matching it: vmId, kind, target, script id@version from the
+   * evidence or '', failure code). The executor's approval gate (lib/approvals) reads this; the
+   * setting REMEDIATION_REQUIRE_APPROVAL adds kinds. Absent: the action runs under the usual guards.
    */
   approval?: 'required';
   /** What proves the write worked: the backup it triggers, or the next backup (run or scheduled). */

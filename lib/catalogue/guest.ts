@@ -1,5 +1,5 @@
 // Codes whose fix is inside the guest OS (VSS, COM+, file systems, certificates, security software):
-// report with the exact next step, never write.
+// report with the exact next step, never write — except the guest fixes an operator enabled by code.
 import type { CatalogueEntry } from './types';
 import { msg, vmsTroubleshootDoc } from './patterns';
 import { learn2018, learn2022, phrase, supportForm } from './sources';
@@ -16,8 +16,24 @@ const COM_PLUS_DOC = vmsTroubleshootDoc(
   'ExtensionSnapshotFailedCOM / ExtensionInstallationFailedCOM / ExtensionInstallationFailedMDTC - Extension installation/operation failed due to a COM+ error',
 );
 
+/**
+ * Codes a reviewed guest script fixes (lib/guest/scripts.ts). They stay report-only: their fixes are
+ * planned only when REMEDIATION_GUEST_FIX_CODES lists the code (lib/rules/guest-fix.ts), and then a
+ * human approves the script before it runs. test/guest-scripts.test.ts keeps this list and the
+ * scripts' codes equal.
+ */
+export const GUEST_FIXABLE_CODES: readonly string[] = [
+  'ExtensionSnapshotFailedCOM',
+  'ExtensionInstallationFailedCOM',
+  'ExtensionInstallationFailedMDTC',
+  'ExtensionFailedVssWriterInBadState',
+  'ExtensionFailedVssServiceInBadState',
+  'ExtensionFailedTimeoutVMNetworkUnresponsive',
+];
+
 function guestEntry(code: string, title: string, messages: CatalogueEntry['messages'], causes: CatalogueEntry['causes'], docUrl: string): CatalogueEntry {
-  return { code, aliases: [], numericCodes: [], title, automation: 'report-only', fixes: [], messages, causes, docUrl };
+  const fixes: CatalogueEntry['fixes'] = GUEST_FIXABLE_CODES.includes(code) ? ['run-guest-fix', 'trigger-backup'] : [];
+  return { code, aliases: [], numericCodes: [], title, automation: 'report-only', fixes, messages, causes, docUrl };
 }
 
 export const GUEST_ENTRIES: CatalogueEntry[] = [

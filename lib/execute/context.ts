@@ -9,7 +9,7 @@ import type { FindingKind, PlanItem, PlannedAction, Verification } from '../type
 /** What execute needs from an action implementation (lib/actions); the engine adapts ACTIONS to it. */
 export interface ActionRunner {
   /** Re-reads ARM; returns why the write must not happen now (and the finding kind), or undefined when it may. */
-  preconditions(action: PlannedAction, item: PlanItem): Promise<{ reason: string; findingKind?: FindingKind } | undefined>;
+  preconditions(action: PlannedAction, item: PlanItem): Promise<{ reason: string; findingKind?: FindingKind; evidence?: Record<string, unknown> } | undefined>;
   /** Performs the write and waits for its long-running operation; returns what the write produced. */
   apply(action: PlannedAction, item: PlanItem): Promise<Record<string, unknown>>;
 }

@@ -118,6 +118,10 @@ function call(name: string, args: Value[], scope: Scope): Value {
       return JSON.stringify(s(args[0])) === JSON.stringify(s(args[1]));
     case 'not':
       return !s(args[0]);
+    case 'and':
+      return args.every((a) => s(a) === true);
+    case 'or':
+      return args.some((a) => s(a) === true);
     case 'empty': {
       const v = s(args[0]);
       return v === null || v === '' || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && Object.keys(v as object).length === 0);

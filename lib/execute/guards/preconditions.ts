@@ -3,12 +3,13 @@
 // propagates (the VM stops, "retry later"); any other read failure blocks the write.
 import { isThrottled } from '../../guardrails';
 import { describeError } from '../context';
+import type { FindingKind } from '../../types';
 import type { WriteGuard } from './types';
 
 export const preconditionsGuard: WriteGuard = {
   name: 'preconditions (fresh re-read, opt-out)',
   check: async (action, item, ctx) => {
-    const refused = await ctx.runner.preconditions(action, item).catch((err: unknown) => {
+    const refused: { reason: string; findingKind?: FindingKind; evidence?: Record<string, unknown> } | undefined = await ctx.runner.preconditions(action, item).catch((err: unknown) => {
       if (isThrottled(err)) throw err;
       return { reason: `could not re-read the preconditions: ${describeError(err).message}`, findingKind: 'read-failed' as const };
     });
@@ -18,7 +19,7 @@ export const preconditionsGuard: WriteGuard = {
       finding: {
         kind: refused.findingKind ?? 'precondition-changed',
         message: `${action.kind} not run: ${refused.reason}`,
-        evidence: { action: action.kind, target: action.target, recheckedBeforeWrite: true },
+        evidence: { ...refused.evidence, action: action.kind, target: action.target, recheckedBeforeWrite: true },
       },
     };
   },
