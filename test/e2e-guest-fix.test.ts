@@ -2,9 +2,9 @@
 // and its guest causal model): off by default (report-only, zero writes); enabled, plan proposes the
 // fix script with zero writes; at write time the module runs the diagnostic and then the fix, the
 // guest becomes healthy and Backup Now succeeds; a cause gone since planning refuses the fix with the
-// diagnostic as evidence. The approval gate (lib/approvals) is not in this branch: the module-level
-// tests call preconditions/apply directly, and the engine-level apply runs with the gate absent
-// (once the gate lands, that test needs an approved proposal first).
+// diagnostic as evidence. The module-level tests call preconditions/apply directly; the engine-level
+// applies go through the approval gate (lib/approvals): without a decision nothing is sent (not even
+// the diagnostic), a rejection likewise, and an approved proposal is executed by the next apply.
 import { runGuestFix, triggerBackup } from '../lib/actions';
 import type { ActionContext } from '../lib/actions/types';
 import type { PlanItem, PlannedAction } from '../lib/types';
@@ -28,6 +28,14 @@ const enabled = { settings: { guestFixCodes: [CODE] } };
 const runCommands = (e: Env) => e.writes().filter((w) => w.method === 'POST' && /\/runCommand$/i.test(w.path));
 const guestOf = (e: Env) => JSON.parse(JSON.stringify(e.emu.state.vm(SUB, RG, 'vm-sql')!.vm.guest));
 const ctxFor = (e: Env, item: PlanItem): ActionContext => ({ item, settings: { backupRetentionDays: 30 }, now: e.emu.clock.now() });
+
+/** Plan (which proposes the fix), approve the proposal as a human would, then apply. */
+async function approvedApply(e: Env) {
+  const planned = await e.run('plan');
+  const id = planned.items[0].actions[0].approval!.id;
+  expect((await e.ledger.approvals!.decide(id, { decision: 'approve', approver: 'alice@contoso.com', via: 'request-body' })).ok).toBe(true);
+  return e.run('apply');
+}
 
 async function plannedItem(e: Env): Promise<PlanItem> {
   const report = await e.run('plan');
@@ -109,19 +117,34 @@ describe('guest fix enabled for the code', () => {
     expect(runCommands(e)).toHaveLength(1); // the diagnostic only
   });
 
-  test('engine apply (approval gate absent): diagnostic, fix, Backup Now, verification resolved', async () => {
+  test('engine apply before any decision, or after a rejection: not one Run Command, not even the diagnostic', async () => {
     const e = await env(raw(), enabled);
-    const report = await e.run('apply');
+    const waiting = (await e.run('apply')).items[0];
+    expect(waiting.findings.map((f) => f.kind)).toContain('awaiting-approval');
+    expect(waiting.actions[0].approval).toMatchObject({ status: 'pending' });
+    const id = waiting.actions[0].approval!.id;
+    expect(await e.ledger.approvals!.get(id)).toMatchObject({ script: 'vss-restart-writer-services@1', kind: 'run-guest-fix' });
+    await e.ledger.approvals!.decide(id, { decision: 'reject', approver: 'bob', via: 'request-body' });
+    const rejected = (await e.run('apply')).items[0];
+    expect(rejected.findings.map((f) => f.kind)).toContain('approval-refused');
+    expect(e.writes()).toEqual([]);
+    expect(guestOf(e).vssWriters[0]).toMatchObject({ state: 'Failed' });
+  });
+
+  test('engine apply once approved: diagnostic, fix, Backup Now, verification resolved', async () => {
+    const e = await env(raw(), enabled);
+    const report = await approvedApply(e);
     const item = report.items[0];
     expect(item.actions.map((a) => [a.kind, a.status])).toEqual([['run-guest-fix', 'applied'], ['trigger-backup', 'applied']]);
     expect(item.verification?.outcome).toBe('resolved');
     expect(e.writes().map((w) => w.path.split('/').pop())).toEqual(['runCommand', 'runCommand', 'backup']);
     expect(item.actions[0].result).toMatchObject({ script: 'vss-restart-writer-services@1', diagnostic: { script: 'windows-guest-diagnose@1' } });
+    expect(await e.ledger.approvals!.get(item.actions[0].approval!.id)).toMatchObject({ status: 'executed', executedByRun: report.runId, outcome: 'applied: ran' });
   });
 
   test('engine apply on a guest already healthy: the diagnostic refuses the fix, its output is the finding\'s evidence, no Backup Now', async () => {
     const e = await env(raw({ ...SQL_FAILED, state: 'Stable', lastError: 'No error' }), enabled);
-    const report = await e.run('apply');
+    const report = await approvedApply(e);
     const item = report.items[0];
     expect(item.actions.map((a) => [a.kind, a.status])).toEqual([['run-guest-fix', 'blocked'], ['trigger-backup', 'skipped']]);
     expect(e.writes().map((w) => w.path.split('/').pop())).toEqual(['runCommand']);
@@ -132,7 +155,7 @@ describe('guest fix enabled for the code', () => {
 
   test('a writer that does not recover on restart: the fix runs, Backup Now fails the same way, verification escalates', async () => {
     const e = await env(raw({ ...SQL_FAILED, recoversOnRestart: false }), enabled);
-    const report = await e.run('apply');
+    const report = await approvedApply(e);
     const item = report.items[0];
     expect(item.actions.map((a) => [a.kind, a.status])).toEqual([['run-guest-fix', 'applied'], ['trigger-backup', 'applied']]);
     expect(item.verification).toMatchObject({ outcome: 'escalated', failureCode: CODE });
