@@ -26,6 +26,7 @@ import { verifyBackup } from './verify';
 import { closeAbandonedRuns, startHeartbeat, type ClosedRun } from './ledger/liveness';
 import { adoptUnanswered, verifyPending, type VerificationContext } from './verification';
 import { summarize } from './summary';
+import { notePlannedOnRunningBackups } from './rules/running-backup';
 
 export { summarize } from './summary';
 
@@ -272,6 +273,8 @@ async function workOn(rc: RunContext, candidates: Candidate[], discoveredVia: 'r
   const runItem = (candidate: Candidate): Promise<PlanItem> =>
     oneVmAtATime(candidate.vmId, () => rc.limit(async (): Promise<PlanItem> => {
       const item = await planCandidate(candidate, { arm: opts.arm, settings: opts.settings, diagnoser, log, now: rc.startedAt });
+      // Its running backups were read in this run (the diagnoser's cache is the run's): the write-time check needs only jobs started since.
+      notePlannedOnRunningBackups(item, rc.startedAt);
       if (opts.mode === 'apply') {
         // The decision is recorded as it happens: planned, after each write, and at the end.
         await exec.onChange!(item);
