@@ -7,7 +7,7 @@ import type { ArmContext } from './arm/clients';
 import { sameId } from './arm/ids';
 import type { LockRef } from './arm/locks';
 import type { Candidate } from './discover/types';
-import { createFactReaders, FactReadError, type FactName, type RpcSummary, type VmFacts } from './facts';
+import { createFactReaders, FactReadError, type FactName, type FactReaderOptions, type RpcSummary, type VmFacts } from './facts';
 import { isSnapshotExtension, isSnapshotExtensionFullType, SNAPSHOT_PUBLISHER } from './rules/snapshot-extension';
 
 export type { LockRef } from './arm/locks';
@@ -137,8 +137,8 @@ function guardInto(readErrors: string[]): Guard {
   };
 }
 
-export function createDiagnoser(arm: ArmContext, opts: { now: Date }): Diagnoser {
-  const readers = createFactReaders(arm, { now: opts.now });
+export function createDiagnoser(arm: ArmContext, opts: FactReaderOptions): Diagnoser {
+  const readers = createFactReaders(arm, opts);
   return {
     diagnose: (candidate, dopts = {}) => diagnoseWith(readers.forVm(candidate.vmId, candidate.vaultId), candidate, dopts),
   };

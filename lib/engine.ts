@@ -26,6 +26,7 @@ import { verifyBackup } from './verify';
 import { closeAbandonedRuns, startHeartbeat, type ClosedRun } from './ledger/liveness';
 import { adoptUnanswered, verifyPending, type VerificationContext } from './verification';
 import { summarize } from './summary';
+import { notePlannedOnRunningBackups } from './rules/running-backup';
 import { closeResolved, pendingApprovals, proposeItem } from './approvals/run';
 import type { Proposal } from './approvals/types';
 
@@ -230,7 +231,7 @@ async function runStages(rc: RunContext, items: PlanItem[], notes: RunNote[]): P
   const candidates = discovered.candidates.filter((c) => !ended.has(c.jobId.toLowerCase()) && !waiting.has(c.vmId.toLowerCase()));
   rc.progress(`discovered ${candidates.length} failed backup job(s)`);
   log.info('discovery done', { candidates: candidates.length, skipped: discovered.skipped.length });
-  const worked = await workOn(rc, candidates);
+  const worked = await workOn(rc, candidates, discovered.path);
   await opts.ledger.recordObservedCodes?.(rc.runId, observedCodes(worked)).catch((err: unknown) =>
     log.error('ledger: could not record observed error codes', { err }),
   );
@@ -255,9 +256,11 @@ async function verifyEarlierBackups(rc: RunContext, ctx: VerificationContext): P
 }
 
 /** classify → diagnose → plan → (apply) execute for every candidate, one VM's items at a time. */
-async function workOn(rc: RunContext, candidates: Candidate[]): Promise<PlanItem[]> {
+async function workOn(rc: RunContext, candidates: Candidate[], discoveredVia: 'rest' | 'graph'): Promise<PlanItem[]> {
   const { opts, log } = rc;
-  const diagnoser = createDiagnoser(opts.arm, { now: rc.startedAt });
+  // Found through Resource Graph: the candidates' restore point collections are read there too (one
+  // query per subscription). A REST discovery (a VM or job scope, for freshness) keeps diagnosis on ARM.
+  const diagnoser = createDiagnoser(opts.arm, { now: rc.startedAt, ...(discoveredVia === 'graph' ? { graphVmIds: candidates.map((c) => c.vmId) } : {}) });
   const exec = executeContext(rc);
   let done = 0;
   // Items of one VM (failed jobs in two vaults) run one after the other, never at once: the lease
@@ -273,6 +276,8 @@ async function workOn(rc: RunContext, candidates: Candidate[]): Promise<PlanItem
   const runItem = (candidate: Candidate): Promise<PlanItem> =>
     oneVmAtATime(candidate.vmId, () => rc.limit(async (): Promise<PlanItem> => {
       const item = await planCandidate(candidate, { arm: opts.arm, settings: opts.settings, diagnoser, log, now: rc.startedAt });
+      // Its running backups were read in this run (the diagnoser's cache is the run's): the write-time check needs only jobs started since.
+      notePlannedOnRunningBackups(item, rc.startedAt);
       // Both modes: a dry run shows (and stores) what would wait for a human; ledger rows only.
       await propose(rc, item);
       if (opts.mode === 'apply') {

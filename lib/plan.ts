@@ -186,6 +186,10 @@ function planWrites(item: PlanItem, find: (f: Finding) => void, base: Omit<PlanC
   if (!agentReady && !hasKind('agent-not-ready')) find(agentNotReadyFinding(diagnosis));
   if (!running && !hasKind('vm-not-running')) find(vmNotRunningFinding(diagnosis));
   let blocked = !agentReady || !running; // a later trigger-backup would fail
+  // Never a write while a backup of the item runs (trigger-backup's rule says why in a finding). The
+  // write-time running check (lib/rules/running-backup.ts) relies on this: it looks only for backups
+  // started after the plan's read.
+  if (diagnosis.backupInProgress) blocked = true;
   const withheld: ActionKind[] = [];
   const planned: PlannedAction[] = [];
   for (const kind of entry.fixes) {

@@ -10,6 +10,7 @@ import type { Candidate } from '../lib/discover/types';
 import { createDiagnoser } from '../lib/diagnose';
 import { planItem } from '../lib/plan';
 import { catalogueEntry } from '../lib/catalogue';
+import { notePlannedOnRunningBackups } from '../lib/rules/running-backup';
 
 const S = '55555555-5555-4555-8555-555555555555';
 const NOW = new Date('2026-11-20T06:00:00Z');
@@ -195,6 +196,21 @@ describe('a backup of the item that is being cancelled (status Cancelling)', () 
       job: {} as Candidate['job'], inProgress: false,
     }, { collections: false });
     expect(d.backupInProgress).toBe(true);
+    expect(emu.requests.writes()).toEqual([]);
+  });
+
+  it('an item planned in this run is checked in ONE job list (jobs started since its plan, status kept client-side): Cancelling still refuses', async () => {
+    const ext = action('remove-snapshot-extension', extId('cancl'));
+    const c = cancl('ExtensionOperationFailed', ext);
+    notePlannedOnRunningBackups(c.item, new Date(NOW.getTime() - 3_600_000));
+    emu.requests.reset();
+    expect(await ACTIONS[ext.kind].preconditions(arm, ext, c)).toMatchObject({ ok: false, findingKind: 'backup-in-progress' });
+    const jobReads = emu.requests.all().filter((q) => q.method === 'GET' && /\/backupJobs$/i.test(q.path));
+    expect(jobReads).toHaveLength(1);
+    const filter = decodeURIComponent(jobReads[0].query);
+    expect(filter).not.toMatch(/status eq/);
+    // The window opens the clock skew before the plan's read (the service may date jobs behind our clock).
+    expect(filter).toMatch(/startTime eq '2026-11-20 04:50:00 AM'/);
     expect(emu.requests.writes()).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import { staticTokenCredential } from '../emulator/credential';
 import { createArmContext, type ArmContext } from '../lib/arm/clients';
 import { createPacer } from '../lib/arm/pacing';
 import { ACTIONS, type ActionContext } from '../lib/actions';
+import { notePlannedOnRunningBackups } from '../lib/rules/running-backup';
 import type { PlanItem, PlannedAction } from '../lib/types';
 
 const S = '44444444-4444-4444-4444-444444444444';
@@ -121,8 +122,8 @@ describe('remove-snapshot-extension', () => {
     expect(reads).toEqual([
       `GET ${vmId('ext3')}`,
       `GET ${extId('ext3')}`,
-      `GET /subscriptions/${S}/providers/Microsoft.Authorization/locks`,
-      `GET /subscriptions/${S}/resourceGroups/rg-app/providers/Microsoft.Authorization/locks`,
+      // The locks at and above the extension (atScope()): one read at the target's own scope.
+      `GET /subscriptions/${S}/resourcegroups/rg-app/providers/Microsoft.Compute/virtualMachines/ext3/extensions/VMSnapshot/providers/Microsoft.Authorization/locks`,
       `GET /subscriptions/${S}/resourcegroups/rg-app`,
     ].sort());
   });
@@ -177,14 +178,14 @@ describe('delete-restore-point-collection', () => {
     const it = item('rp1', 'UserErrorRpCollectionLimitReached', [a1, a2]);
     emu.requests.reset();
     expect(await ACTIONS[a1.kind].preconditions(arm, a1, ctx(it))).toEqual({ ok: true });
-    // Every fact re-read once: each of the VM's collections (with its points), the list that finds them, locks, opt-out tags, backups running.
+    // Every fact re-read once: each of the VM's collections (with its points), the list that finds them
+    // (this plan has no record of them: made before vmCollections was recorded), locks, opt-out tags, backups running.
     const expand = (q: { query: string }) => (/expand=restorePoints/i.test(decodeURIComponent(q.query)) ? ' (with points)' : '');
     expect(emu.requests.all().filter((q) => q.category === 'read').map((q) => `${q.method} ${q.path}${expand(q)}`).sort()).toEqual([
       `GET ${rpcId('AzureBackup_rp1')} (with points)`,
       `GET ${rpcId('AzureBackup_rp1_2')} (with points)`,
       `GET /subscriptions/${S}/providers/Microsoft.Compute/restorePointCollections`,
-      `GET /subscriptions/${S}/providers/Microsoft.Authorization/locks`,
-      `GET /subscriptions/${S}/resourceGroups/${RPC_RG}/providers/Microsoft.Authorization/locks`,
+      `GET /subscriptions/${S}/resourcegroups/${RPC_RG}/providers/Microsoft.Compute//restorePointCollections/AzureBackup_rp1/providers/Microsoft.Authorization/locks`,
       `GET ${vmId('rp1')}`,
       `GET /subscriptions/${S}/resourcegroups/rg-app`,
       `GET ${VAULT}/backupJobs`, // InProgress
@@ -196,6 +197,22 @@ describe('delete-restore-point-collection', () => {
     // Without the first having been applied in this plan, 8 points are under the limit: refused.
     a1.status = 'proposed';
     expect(await ACTIONS[a2.kind].preconditions(arm, a2, ctx(it))).toMatchObject({ ok: false, findingKind: 'precondition-changed' });
+  });
+
+  it('write-time reads scoped to the target: the planned collections by id (no subscription listing), the locks at the target, one job list for an item planned in this run', async () => {
+    const a = action('delete-restore-point-collection', rpcId('AzureBackup_rp2'), { collection: { pointCount: 18 }, vmCollections: [rpcId('AzureBackup_rp2')] });
+    const it = item('rp2', 'UserErrorRpCollectionLimitReached', [a]);
+    notePlannedOnRunningBackups(it, new Date(NOW.getTime() - 3_600_000));
+    emu.requests.reset();
+    expect(await ACTIONS[a.kind].preconditions(arm, a, ctx(it))).toEqual({ ok: true });
+    const r = emu.requests.all().filter((q) => q.category === 'read');
+    expect(r.filter((q) => /\/restorePointCollections$/i.test(q.path))).toEqual([]);
+    expect(r.filter((q) => /\/locks$/i.test(q.path)).map((q) => q.path)).toEqual([
+      `/subscriptions/${S}/resourcegroups/${RPC_RG}/providers/Microsoft.Compute//restorePointCollections/AzureBackup_rp2/providers/Microsoft.Authorization/locks`,
+    ]);
+    const jobs = r.filter((q) => /\/backupJobs$/i.test(q.path));
+    expect(jobs).toHaveLength(1);
+    expect(decodeURIComponent(jobs[0].query)).not.toMatch(/status eq/);
   });
 
   it('refuses when a subscription-level lock appeared after planning; the lock is untouched', async () => {

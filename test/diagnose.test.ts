@@ -125,15 +125,14 @@ describe('createDiagnoser', () => {
     try {
       const d = await createDiagnoser(arm, { now: NOW }).diagnose(candidate('web1'));
       expect(d.readErrors.some((e) => /locks/.test(e))).toBe(true);
-      // Each failed list is named once, though both of web1's collections needed it.
-      expect(d.readErrors.filter((e) => /^subscription locks: 500/.test(e))).toHaveLength(1);
-      expect(d.readErrors.filter((e) => new RegExp(`^locks of resource group ${RPC_RG}: 500`).test(e))).toHaveLength(1);
+      // The one subscription-wide list is named once, though both of web1's collections needed it.
+      expect(d.readErrors.filter((e) => /^locks of the subscription: 500/.test(e))).toHaveLength(1);
     } finally {
       emu.faults.clear();
     }
   });
 
-  it('read counts: 8 + 1 per collection for the first VM, 1 + 1 per collection for the next VM sharing subscription, group and vault', async () => {
+  it('read counts: 7 + 1 per collection for the first VM, 1 + 1 per collection for the next VM sharing subscription and vault', async () => {
     // The snapshot extension comes from the VM GET's `resources`: no extensions-list call for a VM that has extensions.
     const diag = createDiagnoser(arm, { now: NOW });
     emu.requests.reset();
@@ -143,12 +142,11 @@ describe('createDiagnoser', () => {
       `GET /subscriptions/${S}/providers/Microsoft.Compute/restorePointCollections`,
       `GET ${rpcId('AzureBackup_web1_1')}`,
       `GET ${rpcId('AzureBackup_web1_2')}`,
-      `GET /subscriptions/${S}/resourceGroups/${RPC_RG}/providers/Microsoft.Authorization/locks`,
       `GET ${vmId('rg-app', 'web1')}`,
       `GET ${VAULT}/backupJobs`, // InProgress
-        `GET ${VAULT}/backupJobs`, // Cancelling
+      `GET ${VAULT}/backupJobs`, // Cancelling
       `GET ${VAULT}/backupProtectedItems`,
-      `GET /subscriptions/${S}/resourcegroups/rg-app`,
+      `GET /subscriptions/${S}/resourcegroups`,
     ].sort());
     emu.requests.reset();
     await diag.diagnose(candidate('web10'));
@@ -176,7 +174,7 @@ describe('createDiagnoser', () => {
         `GET ${VAULT}/backupJobs`, // InProgress
         `GET ${VAULT}/backupJobs`, // Cancelling
         `GET ${VAULT}/backupProtectedItems`,
-        `GET /subscriptions/${S}/resourcegroups/rg-app`,
+        `GET /subscriptions/${S}/resourcegroups`,
       ].sort());
       expect(web1.readErrors).toEqual([]);
       expect(web1.snapshotExtension).toMatchObject({
@@ -208,7 +206,7 @@ describe('createDiagnoser', () => {
     }
   });
 
-  it('extensionLocks: locks covering the snapshot extension (subscription, group, the VM), read once per subscription and group', async () => {
+  it('extensionLocks: locks covering the snapshot extension (subscription, group, the VM), read once per subscription', async () => {
     const diag = createDiagnoser(arm, { now: NOW });
     emu.requests.reset();
     const web1 = await diag.diagnose(candidate('web1'), { extensionLocks: true });
@@ -219,11 +217,7 @@ describe('createDiagnoser', () => {
     expect(view(web10)).toEqual([['sub-no-delete', 'CanNotDelete', 'subscription'], ['vm-keep', 'CanNotDelete', 'resource']]);
     expect(web10.snapshotExtension!.locks!.find((l) => l.name === 'vm-keep')!.id.toLowerCase()).toBe(`${vmId('rg-app', 'web10')}/providers/microsoft.authorization/locks/vm-keep`.toLowerCase());
     const lockReads = reads().filter((r) => r.endsWith('/locks'));
-    expect(lockReads).toEqual([
-      `GET /subscriptions/${S}/providers/Microsoft.Authorization/locks`,
-      `GET /subscriptions/${S}/resourceGroups/${RPC_RG}/providers/Microsoft.Authorization/locks`,
-      `GET /subscriptions/${S}/resourceGroups/rg-app/providers/Microsoft.Authorization/locks`,
-    ].sort());
+    expect(lockReads).toEqual([`GET /subscriptions/${S}/providers/Microsoft.Authorization/locks`]);
     // Without the option no extension locks are read (app1 has neither extension nor collections).
     emu.requests.reset();
     const app1 = await createDiagnoser(arm, { now: NOW }).diagnose(candidate('app1'), { extensionLocks: true });
@@ -240,9 +234,9 @@ describe('createDiagnoser', () => {
     expect(reads()).toEqual([
       `GET ${vmId('rg-app', 'web1')}`,
       `GET ${VAULT}/backupJobs`, // InProgress
-        `GET ${VAULT}/backupJobs`, // Cancelling
+      `GET ${VAULT}/backupJobs`, // Cancelling
       `GET ${VAULT}/backupProtectedItems`,
-      `GET /subscriptions/${S}/resourcegroups/rg-app`,
+      `GET /subscriptions/${S}/resourcegroups`,
     ].sort());
     expect(d.snapshotExtension).toBeUndefined();
     expect(d.collections).toEqual([]);
@@ -262,10 +256,43 @@ describe('createDiagnoser', () => {
     expect(diagnoseOptionsFor(catalogueEntry('UserErrorKeyvaultPermissionsNotConfigured'), all)).toEqual({ extension: false, collections: false, extensionLocks: false, network: false });
   });
 
+  it('one lock list and one resource-group list per subscription answer every VM, whatever its group', async () => {
+    const diag = createDiagnoser(arm, { now: NOW });
+    emu.requests.reset();
+    const all = await Promise.all(['web1', 'web10', 'app1'].map((v) => diag.diagnose(candidate(v), { extensionLocks: true })));
+    const r = reads();
+    // 3 VMs, collections in another group than the VMs, locks at subscription, group and resource level: one list each.
+    expect(r.filter((x) => x.endsWith('/locks'))).toEqual([`GET /subscriptions/${S}/providers/Microsoft.Authorization/locks`]);
+    expect(r.filter((x) => /\/resourcegroups(\/[^/]+)?$/i.test(x))).toEqual([`GET /subscriptions/${S}/resourcegroups`]);
+    expect(all.map((d) => d.vm.rgTags)).toEqual([{ owner: 'ops' }, { owner: 'ops' }, { owner: 'ops' }]);
+    // The group-level lock of the collections' group and the resource-level lock of web10's collection come from that one list.
+    const web10 = all[1];
+    expect(web10.collections[0].locks.map((l) => [l.name, l.scope]).sort()).toEqual([['rg-read-only', 'resourceGroup'], ['sub-no-delete', 'subscription'], ['web10-lock', 'resource']]);
+    expect(web10.snapshotExtension!.locks!.map((l) => l.name).sort()).toEqual(['sub-no-delete', 'vm-keep']);
+  });
+
+  it('restore point collections of the run\'s VMs through Resource Graph: one query, the same facts as the ARM listing', async () => {
+    const viaArm = await createDiagnoser(arm, { now: NOW }).diagnose(candidate('web1'));
+    const diag = createDiagnoser(arm, { now: NOW, graphVmIds: ['web1', 'web10', 'app1'].map((v) => vmId('rg-app', v)) });
+    emu.requests.reset();
+    const [web1, web10] = await Promise.all([diag.diagnose(candidate('web1')), diag.diagnose(candidate('web10')), diag.diagnose(candidate('app1'))]);
+    const r = reads();
+    expect(r.filter((x) => x.includes('ResourceGraph'))).toEqual(['POST /providers/Microsoft.ResourceGraph/resources']);
+    expect(r.filter((x) => x.endsWith('/restorePointCollections'))).toEqual([]);
+    expect(web1.collections).toEqual(viaArm.collections);
+    expect(web1.totalPoints).toBe(18);
+    expect(web10.collections.map((c) => c.name)).toEqual(['AzureBackup_web10']);
+    // A VM the run did not name (not among discovery's candidates) is read over ARM, as before.
+    emu.requests.reset();
+    const other = createDiagnoser(arm, { now: NOW, graphVmIds: [vmId('rg-app', 'app1')] });
+    expect((await other.diagnose(candidate('web1'))).collections).toEqual(viaArm.collections);
+    expect(reads().filter((x) => x.endsWith('/restorePointCollections'))).toEqual([`GET /subscriptions/${S}/providers/Microsoft.Compute/restorePointCollections`]);
+  });
+
   it('concurrent diagnoses share in-flight cached reads', async () => {
     const diag = createDiagnoser(arm, { now: NOW });
     emu.requests.reset();
     await Promise.all(['web1', 'web10', 'app1'].map((v) => diag.diagnose(candidate(v))));
-    expect(reads()).toHaveLength(10 + 2 + 2);
+    expect(reads()).toHaveLength(9 + 2 + 2);
   });
 });

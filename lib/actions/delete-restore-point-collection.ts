@@ -91,6 +91,9 @@ function plan(ctx: PlanContext): PlanStep {
       collection: { id: col.id, name: col.name, sourceId: col.sourceId, pointCount: col.pointCount },
       totalPoints: d.totalPoints,
       pointsAfter: keptPoints,
+      // Every collection of the VM seen at planning: the write-time limit check re-reads these (by
+      // id) rather than listing every collection of the subscription.
+      vmCollections: d.collections.filter((c) => sameId(c.sourceId, ctx.candidate.vmId)).map((c) => c.id),
       locks: [],
       code: ctx.entry.code,
     },
@@ -98,16 +101,35 @@ function plan(ctx: PlanContext): PlanStep {
   return { actions, findings };
 }
 
-/** Points in the VM's other collections (tied by source.id), read now. */
-async function pointsInOtherCollections(arm: ArmContext, subscriptionId: string, vmId: string, exceptId: string): Promise<number> {
-  const compute = arm.compute(subscriptionId);
-  let total = 0;
-  for await (const c of compute.restorePointCollections.listAll()) {
-    if (!c.id || !c.name || !sameId(c.source?.id ?? '', vmId) || sameId(c.id, exceptId)) continue;
-    const ref = parseRestorePointCollectionId(c.id);
-    const full = await orMissing(() => compute.restorePointCollections.get(ref.resourceGroup, ref.name, { expand: 'restorePoints' }));
-    total += full?.restorePoints?.length ?? 0;
+/** Points of one collection read now, counted only while its source is still the VM (0 when gone). */
+async function pointsOfCollection(arm: ArmContext, id: string, vmId: string): Promise<number> {
+  const ref = parseRestorePointCollectionId(id);
+  const full = await orMissing(() => arm.compute(ref.subscriptionId).restorePointCollections.get(ref.resourceGroup, ref.name, { expand: 'restorePoints' }));
+  return full && sameId(full.source?.id ?? '', vmId) ? (full.restorePoints?.length ?? 0) : 0;
+}
+
+/** The VM's collections the plan recorded (evidence.vmCollections); undefined for a plan made before they were recorded. */
+function plannedCollections(action: PlannedAction): string[] | undefined {
+  const ids = (action.evidence as { vmCollections?: unknown }).vmCollections;
+  return Array.isArray(ids) && ids.every((x) => typeof x === 'string') ? (ids as string[]) : undefined;
+}
+
+/**
+ * Points in the VM's other collections (tied by source.id), read now. The collections the plan saw
+ * are re-read by id (one GET each): a collection made since the plan is not counted, which can only
+ * make the limit check below refuse, never let a delete through that a full listing would refuse.
+ * A plan without that record lists the subscription's collections, as before.
+ */
+async function pointsInOtherCollections(arm: ArmContext, action: PlannedAction, vmId: string, exceptId: string): Promise<number> {
+  const known = plannedCollections(action);
+  const subscriptionId = parseRestorePointCollectionId(action.target).subscriptionId;
+  const ids: string[] = [];
+  if (known) ids.push(...known.filter((id) => !sameId(id, exceptId)));
+  else for await (const c of arm.compute(subscriptionId).restorePointCollections.listAll()) {
+    if (c.id && c.name && sameId(c.source?.id ?? '', vmId) && !sameId(c.id, exceptId)) ids.push(c.id);
   }
+  let total = 0;
+  for (const id of ids) total += await pointsOfCollection(arm, id, vmId);
   return total;
 }
 
@@ -154,7 +176,7 @@ export const deleteRestorePointCollection: ActionModule<'delete-restore-point-co
     const locked = await lockRefusal(arm, rpc, 'the collection');
     if (locked) return locked;
     // Still at the limit, counting points this plan already freed (a plan may delete several collections).
-    const total = (current.restorePoints?.length ?? 0) + (await pointsInOtherCollections(arm, rpc.subscriptionId, vm.id, current.id ?? rpc.id));
+    const total = (current.restorePoints?.length ?? 0) + (await pointsInOtherCollections(arm, action, vm.id, current.id ?? rpc.id));
     const before = total + pointsDeletedEarlier(ctx, action);
     if (before < RESTORE_POINT_LIMIT) {
       return { ok: false, reason: `the VM now holds ${total} restore points, under the limit of ${RESTORE_POINT_LIMIT}`, findingKind: 'precondition-changed' };

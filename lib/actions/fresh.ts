@@ -44,7 +44,7 @@ export function vaultOfItem(item: PlanItem): VaultAddress | undefined {
 export async function noBackupRunning(arm: ArmContext, ctx: { item: PlanItem; now: Date }): Promise<{ ok: false; reason: string; findingKind: 'backup-in-progress' | 'ambiguous-target' } | undefined> {
   const vault = vaultOfItem(ctx.item);
   if (!vault) return { ok: false, reason: 'the plan names no vault whose running backups could be checked', findingKind: 'ambiguous-target' };
-  const running = await runningBackupOf(arm, vault, parseVmId(ctx.item.vmId), ctx.now);
+  const running = await runningBackupOf(arm, vault, parseVmId(ctx.item.vmId), ctx.now, ctx.item);
   return running ? { ok: false, reason: `backup job ${running} of this VM started after planning and is in progress`, findingKind: 'backup-in-progress' } : undefined;
 }
 

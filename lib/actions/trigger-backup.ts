@@ -85,7 +85,7 @@ export const triggerBackup: ActionModule<'trigger-backup'> = {
     if (!sameId(src, ctx.item.vmId)) {
       return { ok: false, reason: `protected item ${ref.itemName} now protects ${src || '(unknown)'}, not ${ctx.item.vmId}`, findingKind: 'ambiguous-target' };
     }
-    const running = await runningBackupOf(arm, ref.vault, ref.vm, ctx.now);
+    const running = await runningBackupOf(arm, ref.vault, ref.vm, ctx.now, ctx.item);
     if (running) return { ok: false, reason: `backup job ${running} of this item is already in progress`, findingKind: 'backup-in-progress' };
     const optOut = await freshOptOut(arm, ctx.item.vmId);
     if (optOut) return { ok: false, reason: optOut, findingKind: 'opted-out' };

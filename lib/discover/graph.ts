@@ -59,7 +59,7 @@ export function laterJobsQuery(since: Date, now: Date, items: string[]): string 
 
 type Row = Record<string, unknown>;
 
-async function queryAll(arm: ArmContext, subscriptions: string[], query: string, pageSize: number, onPage?: (rows: number, pages: number) => void): Promise<Row[]> {
+export async function queryAll(arm: ArmContext, subscriptions: string[], query: string, pageSize: number, onPage?: (rows: number, pages: number) => void): Promise<Row[]> {
   const out: Row[] = [];
   let skipToken: string | undefined;
   let pages = 0;

@@ -41,6 +41,21 @@ export async function runningBackupsOfVault(arm: ArmContext, vault: Pick<VaultRe
 
 const RUNNING_STATUSES = ['InProgress', 'Cancelling'] as const;
 
+/**
+ * The vault's running VM backups among the jobs that started in [since, now]: ONE list without a
+ * status filter, running ones kept client-side (same keys as runningBackupsOfVault). Cheap only for
+ * a short window (minutes of a vault's jobs): for "a backup started since we last looked".
+ */
+export async function runningBackupsStartedSince(arm: ArmContext, vault: Pick<VaultRef, 'subscriptionId' | 'resourceGroup' | 'name'>, since: Date, now: Date): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  for await (const j of arm.backup(vault.subscriptionId).backupJobs.list(vault.name, vault.resourceGroup, { filter: jobListFilter(since, now) })) {
+    const p = j.properties as { status?: string; containerName?: string } | undefined;
+    const ref = p?.containerName && isRunning(p.status) ? vmOfContainerName(p.containerName) : undefined;
+    if (ref) found.set(`${ref.resourceGroup};${ref.name}`.toLowerCase(), j.name ?? j.id ?? 'unknown');
+  }
+  return found;
+}
+
 export async function listVaultJobs(arm: ArmContext, vault: VaultRef, since: Date, now: Date): Promise<RawJob[]> {
   const out: RawJob[] = [];
   const pages = arm.backup(vault.subscriptionId).backupJobs.list(vault.name, vault.resourceGroup, { filter: jobListFilter(since, now) });

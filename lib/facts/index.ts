@@ -1,17 +1,18 @@
 // Named fact readers: what diagnosis (and, through it, each action's planning rule) may know about a
-// VM, one reader per fact. A run shares one FactCache, so what many VMs have in common (locks of a
-// subscription or resource group, restore point collections of a subscription, protected items and
-// running backups of a vault, tags of a resource group) is read once per run. Callers ask per VM or
-// per resource; how a reader answers (one list per resource group today, one per subscription
-// tomorrow) is this module's business alone.
+// VM, one reader per fact. A run shares one FactCache, so what many VMs have in common is read once
+// per run, at the widest level where one request answers them all: every lock of a subscription
+// (one list), the tags of every resource group of a subscription (one list), the restore point
+// collections of a subscription, the protected items and running backups of a vault. Callers ask
+// per VM or per resource; how a reader answers is this module's business alone.
 import type { VirtualMachine, VirtualMachineExtension, VirtualMachineInstanceView } from '@azure/arm-compute';
 import type { EffectiveNetworkSecurityGroup, EffectiveRoute } from '@azure/arm-network';
 import type { ArmContext } from '../arm/clients';
 import { httpStatusOf, isNotFound } from '../arm/errors';
 import { parseVaultId, parseVmId, sameId, type VmRef } from '../arm/ids';
-import { listResourceGroupLocks, listSubscriptionLocks, locksCovering, type LockRef, type RawLock } from '../arm/locks';
+import { listAllSubscriptionLocks, locksCovering, type LockRef } from '../arm/locks';
 import { ThrottledError } from '../arm/pacing';
 import { runningBackupKey, runningBackupsNow } from '../rules/running-backup';
+import { collectionsOfVms, fileBySource, sourceKey, summaryOf, type RpcSummary } from './collections';
 
 /** The facts an action's planning rule (or a catalogue cause check) can ask diagnosis for. */
 export type FactName =
@@ -28,8 +29,7 @@ export type FactName =
   /** The VM's primary NIC, its effective security rules and effective routes (read-only POSTs). */
   | 'network';
 
-/** A restore point collection whose properties.source.id is the VM (never matched by name). */
-export interface RpcSummary { id: string; name: string; resourceGroup: string; sourceId: string }
+export type { RpcSummary } from './collections';
 
 /** A read that failed for another reason than throttling: what was read, and how it failed. */
 export class FactReadError extends Error {
@@ -52,16 +52,6 @@ async function named<T>(what: string, read: () => Promise<T>): Promise<T> {
     if (e instanceof ThrottledError || e instanceof FactReadError) throw e;
     throw new FactReadError([describeFailure(what, e)]);
   }
-}
-
-/** Settles all reads; rethrows throttling, else joins every failure into one FactReadError. */
-async function all<T>(reads: Promise<T>[]): Promise<T[]> {
-  const settled = await Promise.allSettled(reads);
-  const failed = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
-  const throttled = failed.find((e) => e instanceof ThrottledError);
-  if (throttled) throw throttled;
-  if (failed.length > 0) throw new FactReadError(failed.flatMap((e) => (e instanceof FactReadError ? e.problems : [String(e)])));
-  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
 }
 
 /** The per-run cache behind the readers: one promise per shared read. */
@@ -112,30 +102,49 @@ export interface FactReaders {
 }
 
 /** Per-subscription and per-group reads shared by every VM of the run. */
-function sharedReads(arm: ArmContext, cache: FactCache, now: Date) {
+function sharedReads(arm: ArmContext, cache: FactCache, now: Date, graphVmIds: string[] = []) {
+  const graphVms = new Map<string, Set<string>>();
+  for (const id of graphVmIds) {
+    const sub = /^\/subscriptions\/([^/]+)\//i.exec(id)?.[1]?.toLowerCase();
+    if (sub) graphVms.set(sub, (graphVms.get(sub) ?? new Set<string>()).add(sourceKey(id)));
+  }
   return {
-    rgTags: (sub: string, rg: string) =>
-      cache.once(`rg|${sub}|${rg.toLowerCase()}`, () => named('resource group tags', async () => (await arm.resources(sub).resourceGroups.get(rg)).tags ?? {})),
-    collectionsBySource: (sub: string) => cache.once(`rpcs|${sub}`, () => named('restore point collections', () => collectionsBySource(arm, sub))),
-    subscriptionLocks: (sub: string) => cache.once(`locks|sub|${sub}`, () => named('subscription locks', () => listSubscriptionLocks(arm, sub))),
-    resourceGroupLocks: (sub: string, rg: string) =>
-      cache.once(`locks|rg|${sub}|${rg.toLowerCase()}`, () => named(`locks of resource group ${rg}`, () => listResourceGroupLocks(arm, sub, rg))),
+    rgTags: async (sub: string, rg: string): Promise<Record<string, string>> => {
+      const listed = (await cache.once(`rgs|${sub}`, () => named('resource groups', () => resourceGroupTagsOf(arm, sub)))).get(rg.toLowerCase());
+      // A group the list did not show (created since, or not there): its own GET answers, or says why not.
+      return listed ?? cache.once(`rg|${sub}|${rg.toLowerCase()}`, () => named('resource group tags', async () => (await arm.resources(sub).resourceGroups.get(rg)).tags ?? {}));
+    },
+    /**
+     * The VM's collections: through Resource Graph for the run's known VMs (one query per subscription
+     * answers all of them), else every collection of the subscription over ARM.
+     */
+    collectionsOf: async (sub: string, vmId: string): Promise<RpcSummary[]> => {
+      const known = graphVms.get(sub.toLowerCase());
+      const bySource = known?.has(sourceKey(vmId))
+        ? await cache.once(`rpcs|graph|${sub}`, () => named('restore point collections (Resource Graph)', () => collectionsOfVms(arm, sub, [...known])))
+        : await cache.once(`rpcs|${sub}`, () => named('restore point collections', () => collectionsBySource(arm, sub)));
+      return bySource.get(sourceKey(vmId)) ?? [];
+    },
+    /** Every lock of the subscription (its own, its groups', its resources'): one list answers every resource in it. */
+    subscriptionLocks: (sub: string) => cache.once(`locks|all|${sub}`, () => named('locks of the subscription', () => listAllSubscriptionLocks(arm, sub))),
     protectedItemsOfVault: (vaultId: string) => cache.once(`items|${vaultId.toLowerCase()}`, () => named('protected items', () => protectedItemsOfVault(arm, vaultId))),
     runningOfVault: (vaultId: string) =>
       cache.once(`running|${vaultId.toLowerCase()}`, () => named('backup jobs in progress', async () => new Set((await runningBackupsNow(arm, parseVaultId(vaultId), now)).keys()))),
   };
 }
 
+/** Tags of every resource group of the subscription, by lower-case name: one list instead of a GET per group. */
+async function resourceGroupTagsOf(arm: ArmContext, sub: string): Promise<Map<string, Record<string, string>>> {
+  const out = new Map<string, Record<string, string>>();
+  for await (const g of arm.resources(sub).resourceGroups.list()) if (g.name) out.set(g.name.toLowerCase(), g.tags ?? {});
+  return out;
+}
+
 async function collectionsBySource(arm: ArmContext, sub: string): Promise<Map<string, RpcSummary[]>> {
   const bySource = new Map<string, RpcSummary[]>();
   for await (const c of arm.compute(sub).restorePointCollections.listAll()) {
-    const src = c.source?.id;
-    if (!c.id || !c.name || !src) continue;
-    const m = /\/resourceGroups\/([^/]+)\//i.exec(c.id);
-    const key = src.toLowerCase().replace(/\/+$/, '');
-    const list = bySource.get(key) ?? [];
-    list.push({ id: c.id, name: c.name, resourceGroup: m ? m[1] : '', sourceId: src });
-    bySource.set(key, list);
+    const summary = summaryOf({ id: c.id, name: c.name, sourceId: c.source?.id });
+    if (summary) fileBySource(bySource, summary);
   }
   return bySource;
 }
@@ -158,8 +167,19 @@ function memo<T>(read: () => Promise<T>): () => Promise<T> {
   return () => (p ??= read());
 }
 
-export function createFactReaders(arm: ArmContext, opts: { now: Date; cache?: FactCache }): FactReaders {
-  const shared = sharedReads(arm, opts.cache ?? createFactCache(), opts.now);
+export interface FactReaderOptions {
+  now: Date;
+  cache?: FactCache;
+  /**
+   * The VMs the run will diagnose, when discovery found them through Resource Graph: their restore
+   * point collections are then read through Resource Graph too (one query per subscription), not by
+   * paging through every collection of the subscription.
+   */
+  graphVmIds?: string[];
+}
+
+export function createFactReaders(arm: ArmContext, opts: FactReaderOptions): FactReaders {
+  const shared = sharedReads(arm, opts.cache ?? createFactCache(), opts.now, opts.graphVmIds);
   return {
     forVm(vmId: string, vaultId: string): VmFacts {
       const ref = parseVmId(vmId);
@@ -176,10 +196,7 @@ export function createFactReaders(arm: ArmContext, opts: { now: Date; cache?: Fa
         const list = await named('extensions', async () => (await compute.virtualMachineExtensions.list(ref.resourceGroup, ref.name)).value ?? []);
         return { list, source: 'extensions-list' as const };
       });
-      const locksOf = (resourceId: string) => {
-        const rg = /\/resourceGroups\/([^/]+)\//i.exec(resourceId)?.[1] ?? ref.resourceGroup;
-        return all<RawLock[]>([shared.subscriptionLocks(sub), shared.resourceGroupLocks(sub, rg)]).then((lists) => locksCovering(resourceId, lists.flat()));
-      };
+      const locksOf = async (resourceId: string) => locksCovering(resourceId, await shared.subscriptionLocks(sub));
       return {
         ref,
         vm,
@@ -188,7 +205,7 @@ export function createFactReaders(arm: ArmContext, opts: { now: Date; cache?: Fa
         resourceGroupTags: () => shared.rgTags(sub, ref.resourceGroup),
         protectedItems: async () => (await shared.protectedItemsOfVault(vaultId)).filter((i) => sameId(i.sourceId, ref.id)).map((i) => i.id),
         runningBackup: async () => (await shared.runningOfVault(vaultId)).has(runningBackupKey(ref)),
-        restorePointCollections: async () => (await shared.collectionsBySource(sub)).get(ref.id.toLowerCase()) ?? [],
+        restorePointCollections: () => shared.collectionsOf(sub, ref.id),
         restorePointCount: (c) =>
           named(`restore points of ${c.name}`, async () => (await compute.restorePointCollections.get(c.resourceGroup, c.name, { expand: 'restorePoints' })).restorePoints?.length ?? 0),
         locksCovering: locksOf,
