@@ -84,6 +84,14 @@ export class RunBudget {
 
   /** Takes a write slot of this kind. Call it only once the write proceeds (after the kill-switch check). */
   claimWrite(kind: ActionKind): Finding | undefined {
+    const full = this.writeCapFinding(kind);
+    if (full) return full;
+    this.writes.set(kind, (this.writes.get(kind) ?? 0) + 1);
+    return undefined;
+  }
+
+  /** The cap finding if a write of this kind would not get a slot now; takes nothing. */
+  writeCapFinding(kind: ActionKind): Finding | undefined {
     const used = this.writes.get(kind) ?? 0;
     if (used >= this.settings.maxWritesPerKind) {
       return {
@@ -93,7 +101,6 @@ export class RunBudget {
         nextStep: 'The next run picks it up; raise REMEDIATION_MAX_WRITES_PER_KIND to allow more.',
       };
     }
-    this.writes.set(kind, used + 1);
     return undefined;
   }
 

@@ -142,6 +142,16 @@ describe('guest fix enabled for the code', () => {
     expect(await e.ledger.approvals!.get(item.actions[0].approval!.id)).toMatchObject({ status: 'executed', executedByRun: report.runId, outcome: 'applied: ran' });
   });
 
+  test('engine apply once approved but with the kill switch on: not one Run Command, not even the read-only diagnostic', async () => {
+    const e = await env(raw(), { settings: { guestFixCodes: [CODE], killSwitch: true } });
+    const report = await approvedApply(e);
+    expect(report.items[0].actions[0]).toMatchObject({ kind: 'run-guest-fix', status: 'blocked' });
+    expect(report.items[0].findings.map((f) => f.kind)).toContain('kill-switch');
+    expect(runCommands(e)).toEqual([]);
+    expect(e.writes()).toEqual([]);
+    expect(guestOf(e).vssWriters[0]).toMatchObject({ state: 'Failed' });
+  });
+
   test('engine apply on a guest already healthy: the diagnostic refuses the fix, its output is the finding\'s evidence, no Backup Now', async () => {
     const e = await env(raw({ ...SQL_FAILED, state: 'Stable', lastError: 'No error' }), enabled);
     const report = await approvedApply(e);

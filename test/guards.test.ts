@@ -45,7 +45,7 @@ function ctx(over: { settings?: Partial<Settings>; attempts?: AttemptRecord[]; l
 test('the chain runs in the documented order', () => {
   expect(BEFORE_LEASE.map((g) => g.name)).toEqual(['scope', 'fix-held', 'attempts', 'approval', 'max-vms-per-run', 'lease']);
   expect(UNDER_LEASE.map((g) => g.name)).toEqual(['attempts', 'max-vms-per-run (claim)']);
-  expect(BEFORE_WRITE.map((g) => g.name)).toEqual(['allowed-actions', 'approval', 'preconditions (fresh re-read, opt-out)', 'kill-switch', 'max-writes-per-kind', 'approval (claim)']);
+  expect(BEFORE_WRITE.map((g) => g.name)).toEqual(['allowed-actions', 'approval', 'kill-switch', 'max-writes-per-kind-check', 'preconditions (fresh re-read, opt-out)', 'kill-switch', 'max-writes-per-kind', 'approval (claim)']);
 });
 
 describe('VM guards', () => {

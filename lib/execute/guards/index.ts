@@ -10,7 +10,7 @@ import { preconditionsGuard } from './preconditions';
 import { scopeGuard } from './scope';
 import type { VmGuard, VmStop, WriteGuard, WriteStop } from './types';
 import { vmCapCheckGuard, vmCapClaimGuard } from './vm-cap';
-import { writeCapGuard } from './write-cap';
+import { writeCapCheckGuard, writeCapGuard } from './write-cap';
 import type { ExecuteContext, VmState } from '../context';
 import type { PlanItem, PlannedAction } from '../../types';
 
@@ -26,8 +26,13 @@ export const UNDER_LEASE: readonly VmGuard[] = [attemptsGuard, vmCapClaimGuard];
 /**
  * Before each write, in order; the cap is claimed late so only a write that proceeds takes a slot, and
  * an approved proposal is claimed (marked executed) last of all, only for a write that is then sent.
+ * The kill switch and the cap are also checked before the preconditions, because a precondition may
+ * itself act in the guest (run-guest-fix's read-only diagnostic is a Run Command): a stopped write
+ * sends nothing at all. The kill switch is read again after them (it may flip while ARM is re-read).
  */
-export const BEFORE_WRITE: readonly WriteGuard[] = [allowedKindGuard, approvalWriteGuard, preconditionsGuard, killSwitchGuard, writeCapGuard, approvalClaimGuard];
+export const BEFORE_WRITE: readonly WriteGuard[] = [
+  allowedKindGuard, approvalWriteGuard, killSwitchGuard, writeCapCheckGuard, preconditionsGuard, killSwitchGuard, writeCapGuard, approvalClaimGuard,
+];
 
 /** The first VM guard that stops, or undefined. */
 export async function firstVmStop(guards: readonly VmGuard[], item: PlanItem, ctx: ExecuteContext, state: VmState): Promise<VmStop | undefined> {

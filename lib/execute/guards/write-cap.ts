@@ -9,3 +9,15 @@ export const writeCapGuard: WriteGuard = {
     return finding ? { finding, attempt: 'blocked' } : undefined;
   },
 };
+
+/**
+ * The cap checked (not claimed) before the preconditions: some preconditions act in the guest (the
+ * run-guest-fix diagnostic is a Run Command), and none of that may happen for a write the cap stops.
+ */
+export const writeCapCheckGuard: WriteGuard = {
+  name: 'max-writes-per-kind-check',
+  check: async (action, _item, ctx) => {
+    const finding = ctx.budget.writeCapFinding(action.kind);
+    return finding ? { finding, attempt: 'blocked' } : undefined;
+  },
+};
