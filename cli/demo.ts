@@ -1,6 +1,8 @@
 // `demo` (what `npm start` runs): the whole story on the built-in sample estate, no Azure needed.
 // 1. plan: what is broken and what would be done, with zero writes; 2. apply: the writes, guarded;
-// 3. verification: each triggered backup followed to its end, then a re-run that has nothing left to do.
+// 3. approval: a guest fix waits for a human; the demo approves its own proposal (and says so), and
+// the next apply runs exactly that fix and its Backup Now; 4. verification: each triggered backup
+// followed to its end, then a re-run that has nothing left to do.
 
 import { loadSettings } from '../lib/config';
 import { runRemediation } from '../lib/engine';
@@ -8,7 +10,8 @@ import { renderReport, type OutputFormat } from '../lib/report';
 import { vmLabel } from '../lib/report/facts';
 import { fittedTable } from '../lib/report/table';
 import { catalogueEntry } from '../lib/catalogue';
-import type { PlanItem, RunMode, RunReport } from '../lib/types';
+import type { PendingApproval, PlanItem, RunMode, RunReport } from '../lib/types';
+import type { Ledger } from '../lib/ledger';
 import { sampleEstatePath } from '../emulator/sample';
 import { EXIT } from './exit-codes';
 import type { CliIo } from './io';
@@ -149,6 +152,26 @@ export function humanSummary(applied: RunReport, again: RunReport, width = 160):
   return lines.flatMap((l) => l.split('\n')).map((l) => wrapLine(l, Math.max(60, Math.min(width, 100)))).join('\n') + '\n';
 }
 
+/** The code whose guest fix the demo enables, so the sample's vm-vss-writer shows an approval round trip. */
+export const DEMO_GUEST_FIX_CODES = ['ExtensionFailedVssWriterInBadState'];
+/** Who the demo records as the approver: itself, named as such. */
+export const DEMO_APPROVER = 'backup-remediator demo (npm start)';
+
+/** The apply report with each VM the approved run wrote to replaced by that run's item (for the verification stage). */
+function withApproved(applied: RunReport, approved: RunReport): RunReport {
+  const wrote = new Map(approved.items.filter((i) => i.actions.some((a) => a.status === 'applied')).map((i) => [i.vmId.toLowerCase(), i]));
+  return { ...applied, items: applied.items.map((i) => wrote.get(i.vmId.toLowerCase()) ?? i) };
+}
+
+/** Approves every pending proposal as the demo, the way `approvals approve <id> --by <name>` records a human. */
+async function approveAll(ledger: Ledger, pending: readonly PendingApproval[], say: (text: string) => void): Promise<void> {
+  for (const p of pending) {
+    const answer = await ledger.approvals!.decide(p.id, { decision: 'approve', approver: DEMO_APPROVER, via: 'cli-flag', note: 'approved by the demo itself to show the round trip' });
+    const script = p.script ? ` (script ${p.script})` : '';
+    say(`  ${p.id}: ${p.action}${script} on ${vmLabel(p.vmId)} for ${p.failureCode} -> ${answer.ok ? 'approved' : `not approved: ${JSON.stringify(answer)}`}\n`);
+  }
+}
+
 export async function runDemo(flags: DemoFlags, io: CliIo, cleanup: Cleanup): Promise<number> {
   const estateFile = flags.estate ?? sampleEstatePath();
   if (!flags.quiet && !flags.estate && (io.env.ARM_ENDPOINT || io.env.REMEDIATION_SUBSCRIPTIONS)) {
@@ -161,7 +184,8 @@ export async function runDemo(flags: DemoFlags, io: CliIo, cleanup: Cleanup): Pr
   // A throwaway ledger always: simulated runs must never land in a real storage account.
   const store = await openLedger({}, { prefix: 'demo', now: target.now });
   cleanup(() => store.close());
-  const settings = loadSettings({});
+  // Guest fixes are off by default; the demo enables one code so the sample shows an approval round trip.
+  const settings = { ...loadSettings({}), guestFixCodes: DEMO_GUEST_FIX_CODES };
   const subscriptions = target.knownSubscriptions ?? [];
   const log = cliLogger(io, flags);
   const width = io.stdout.columns;
@@ -194,31 +218,48 @@ export async function runDemo(flags: DemoFlags, io: CliIo, cleanup: Cleanup): Pr
       `${subscriptions.length} subscription(s). Nothing here touches a real subscription.\n`,
   );
 
-  banner(io, '1/3 plan (dry-run: reads only)');
+  banner(io, '1/4 plan (dry-run: reads only)');
   emu.requests.reset();
   const plan = await run('plan');
   io.stdout.write(renderReport(plan, flags.output, { width }));
   say(`\nThe plan made ${emu.requests.all().length} ARM requests and ${emu.requests.writes().length} writes; it proposes ${proposedWrites(plan)} writes.\n`);
 
-  banner(io, '2/3 apply (guarded writes, each precondition re-read first)');
+  banner(io, '2/4 apply (guarded writes, each precondition re-read first)');
   emu.requests.reset();
   const applied = await run('apply');
   io.stdout.write(renderReport(applied, flags.output, { width }));
-  const writes = emu.requests.writes();
-  io.stdout.write(`\nThe apply made ${writes.length} writes:\n`);
-  for (const w of writes) say(`  ${w.method} ${shortPath(w.path)} -> ${w.status}\n`);
+  printWrites(io, 'The apply made', emu.requests.writes(), say);
 
-  banner(io, '3/3 verification (each Backup Now followed to its job\'s end)');
-  io.stdout.write(verificationTable(applied, width ?? 160));
+  banner(io, '3/4 approval (a guest fix waits for a named human)');
+  const pending = applied.pendingApprovals ?? [];
+  say(
+    `The demo enables guest fixes for ${DEMO_GUEST_FIX_CODES.join(', ')} (REMEDIATION_GUEST_FIX_CODES; off by default). ` +
+      `A guest fix is never run until a human approves it: the apply left ${pending.length} proposal(s) waiting. ` +
+      'In real use a named person runs `backup-remediator approvals approve <id> --by <name>` or POST /api/approvals/{id}; ' +
+      `here the demo approves its own proposal, recorded as "${DEMO_APPROVER}":\n`,
+  );
+  await approveAll(store.ledger, pending, say);
+  emu.requests.reset();
+  const approved = await run('apply');
+  printWrites(io, 'The next apply ran the approved fix after fresh reads (a read-only diagnostic first); it made', emu.requests.writes(), say);
+
+  banner(io, '4/4 verification (each Backup Now followed to its job\'s end)');
+  const verified = withApproved(applied, approved);
+  io.stdout.write(verificationTable(verified, width ?? 160));
   emu.requests.reset();
   const again = await run('apply');
   say(
-    `\nA second apply over the same estate made ${emu.requests.writes().length} writes ` +
+    `\nA final apply over the same estate made ${emu.requests.writes().length} writes ` +
       `(${again.items.length} item(s) still reported for a human, ${proposedWrites(again)} proposed).\n`,
   );
   banner(io, 'what is left for a human');
-  io.stdout.write(humanSummary(applied, again, width));
+  io.stdout.write(humanSummary(verified, again, width));
   // Escalations are part of the story the sample tells (a cause only a human can remove), not a demo
   // failure: the demo exits 0 and says what `apply` would have exited with.
   return EXIT.ok;
+}
+
+function printWrites(io: CliIo, lead: string, writes: readonly { method: string; path: string; status: number }[], say: (text: string) => void): void {
+  say(`\n${lead} ${writes.length} writes:\n`);
+  for (const w of writes) say(`  ${w.method} ${shortPath(w.path)} -> ${w.status}\n`);
 }

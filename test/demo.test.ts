@@ -18,7 +18,7 @@ interface DemoRun {
   /** JSON reports in the order printed: the plan, then the apply. */
   reports: RunReport[];
   /** Requests of each stage, read from the emulator's log just before the next stage cleared it. */
-  stage: { plan: RequestRecord[]; apply: RequestRecord[]; again: RequestRecord[] };
+  stage: { plan: RequestRecord[]; apply: RequestRecord[]; approved: RequestRecord[]; again: RequestRecord[] };
   emulator: Emulator;
 }
 
@@ -55,9 +55,10 @@ async function runDemo(args: string[], columns = 160): Promise<DemoRun> {
     stderr,
     reports,
     stage: {
-      plan: snapshots.get('2/3') ?? [], // printed after the plan
-      apply: snapshots.get('3/3') ?? [], // printed after the apply (and its verification)
-      again: emulator.requests.all(), // the log after the second apply, when the command returned
+      plan: snapshots.get('2/4') ?? [], // printed after the plan
+      apply: snapshots.get('3/4') ?? [], // printed after the apply (and its verification)
+      approved: snapshots.get('4/4') ?? [], // printed after the apply that ran the approved guest fix
+      again: emulator.requests.all(), // the log after the final apply, when the command returned
     },
     emulator,
   };
@@ -99,14 +100,15 @@ describe('demo (npm start)', () => {
     expect(run.stdout).toContain(`The plan made ${run.stage.plan.length} ARM requests and 0 writes; it proposes ${proposed.length} writes.`);
   });
 
-  it('the apply stage made exactly the writes the plan proposed, every one applied', () => {
+  it('the apply stage made exactly the writes the plan proposed that need no approval, every one applied', () => {
     const [plan, applied] = run.reports;
-    const proposed = plan!.items.flatMap((i) => i.actions.map(expectedWrite)).sort();
+    const needsApproval = (i: PlanItem) => i.actions.some((a) => a.approval);
+    const proposed = plan!.items.filter((i) => !needsApproval(i)).flatMap((i) => i.actions.map(expectedWrite)).sort();
     const writes = run.stage.apply.filter((r) => r.category === 'write' || r.category === 'delete');
     expect(writes.map(writeKey).sort()).toEqual(proposed);
     for (const w of writes) expect(w.status).toBe(202);
     // Same kinds and targets in the apply report, each one applied.
-    const appliedActions = applied!.items.flatMap((i) => i.actions);
+    const appliedActions = applied!.items.filter((i) => !needsApproval(i)).flatMap((i) => i.actions);
     expect(appliedActions.map(expectedWrite).sort()).toEqual(proposed);
     for (const a of appliedActions) expect(a.status).toBe('applied');
     // All three write kinds appear in the sample's story.
@@ -153,10 +155,29 @@ describe('demo (npm start)', () => {
     expect(run.stdout).not.toContain('nothing escalated');
   });
 
-  it('a second apply over the same estate makes zero writes', () => {
+  it('one approval round trip: the guest fix waits, the demo approves its own proposal and says so, the next apply runs exactly that fix and it resolves', () => {
+    const [plan, applied] = run.reports;
+    const planned = byVm(plan!, 'vm-vss-writer')!;
+    expect(planned.actions.map((a) => [a.kind, a.approval?.status])).toEqual([['run-guest-fix', 'pending'], ['trigger-backup', undefined]]);
+    const id = planned.actions[0].approval!.id;
+    // The apply sent nothing for it: it waited for a human.
+    expect(byVm(applied!, 'vm-vss-writer')!.findings.map((f) => f.kind)).toContain('awaiting-approval');
+    expect(run.stage.apply.filter((r) => /vm-vss-writer/i.test(r.path) && r.method !== 'GET')).toEqual([]);
+    expect(applied!.pendingApprovals?.map((p) => p.id)).toEqual([id]);
+    // The demo says it approves its own proposal, and the ledger records it as the approver.
+    expect(run.stdout.replace(/\n +/g, ' ')).toContain('here the demo approves its own proposal, recorded as "backup-remediator demo (npm start)"');
+    // The approved run wrote exactly the diagnostic, the fix and Backup Now on that VM, nothing else.
+    const writes = run.stage.approved.filter((r) => r.category === 'write' || r.category === 'delete').map((r) => `${r.method} ${r.path.split('/').slice(-2).join('/')}`);
+    expect(writes).toEqual(['POST vm-vss-writer/runCommand', 'POST vm-vss-writer/runCommand', `POST ${'VM;iaasvmcontainerv2;rg-app;vm-vss-writer'}/backup`]);
+    const writer = run.emulator.state.vm('11111111-1111-1111-1111-111111111111', 'rg-app', 'vm-vss-writer')!.vm.guest!.vssWriters!.find((w) => w.name === 'SqlServerWriter');
+    expect(writer?.state).toBe('Stable');
+    expect(run.stdout).toMatch(/│ rg-app\/vm-vss-writer\s+│ ExtensionFailedVssWriterInBadState\s+│ \S+\s+│ Completed\s+│ resolved/);
+  });
+
+  it('a final apply over the same estate makes zero writes', () => {
     expect(run.stage.again.length).toBeGreaterThan(0); // it did run and read
     expect(run.stage.again.filter((r) => r.category === 'write' || r.category === 'delete')).toEqual([]);
-    expect(run.stdout.replace(/\n +/g, ' ')).toMatch(/A second apply over the same estate made 0 writes \(\d+ item\(s\) still reported\s+for a human, 0 proposed\)/);
+    expect(run.stdout.replace(/\n +/g, ' ')).toMatch(/A final apply over the same estate made 0 writes \(\d+ item\(s\) still reported\s+for a human, 0 proposed\)/);
   });
 });
 
@@ -164,7 +185,7 @@ describe('demo (npm start) in a 100-column terminal', () => {
   it('tells the same story in tables and prose that fit the terminal', async () => {
     const run = await runDemo(['demo', '--quiet'], 100);
     expect(run.code).toBe(0);
-    for (const banner of ['1/3 plan', '2/3 apply', '3/3 verification', 'what is left for a human']) expect(run.stdout).toContain(`=== ${banner}`);
+    for (const banner of ['1/4 plan', '2/4 apply', '3/4 approval', '4/4 verification', 'what is left for a human']) expect(run.stdout).toContain(`=== ${banner}`);
     const wide = run.stdout.split('\n').filter((l) => l.length > 100 && !l.includes('https://'));
     expect(wide).toEqual([]);
     // VM names are never cut inside the tables.

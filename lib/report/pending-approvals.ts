@@ -14,7 +14,9 @@ function what(p: PendingApproval): string {
 export function pendingApprovalsLines(report: RunReport): string[] {
   const pending = report.pendingApprovals ?? [];
   if (pending.length === 0) return [];
-  return [`Waiting for approval (${pending.length}); ${HOW}:`, ...pending.map((p) => `- ${p.id} ${vmLabel(p.vmId)}: ${what(p)} on ${p.target}, expires ${p.expiresAt}`)];
+  // A guest fix targets the VM itself: its label already says where; other targets are named in full.
+  const on = (p: PendingApproval) => (p.target.toLowerCase() === p.vmId.toLowerCase() ? '' : ` on ${p.target}`);
+  return [`Waiting for approval (${pending.length}); ${HOW}:`, ...pending.map((p) => `- ${p.id} ${vmLabel(p.vmId)}: ${what(p)}${on(p)}, expires ${p.expiresAt}`)];
 }
 
 /** The Markdown section; empty when nothing waits. */
