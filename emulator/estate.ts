@@ -89,6 +89,11 @@ export interface VirtualMachineSpec {
   location?: string;
   network?: VmNetworkSpec;
   guest?: GuestSpec;
+  /**
+   * `properties.vmId`; absent: a GUID derived from the VM's resource id. Changing it stages a VM
+   * deleted and recreated under the same name (what an approval recorded is then another VM).
+   */
+  uniqueId?: string;
 }
 
 export interface RestorePointSpec { name: string; timeCreated: string }

@@ -254,7 +254,7 @@ export function serializeInstanceView(e: VmEntry, now: Date): Record<string, unk
 export function serializeVm(e: VmEntry, opts: { instanceView?: boolean; now: Date }): unknown {
   const vm = e.vm;
   const properties: Record<string, unknown> = {
-    vmId: stableGuid(`vm:${e.id.toLowerCase()}`),
+    vmId: vm.uniqueId ?? stableGuid(`vm:${e.id.toLowerCase()}`),
     hardwareProfile: { vmSize: 'Standard_D2s_v5' },
     storageProfile: {
       osDisk: {

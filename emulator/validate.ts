@@ -81,6 +81,7 @@ const vm = z.strictObject({
   location: z.string().optional(),
   network: vmNetwork.optional(),
   guest: guest.optional(),
+  uniqueId: z.uuid().optional(),
 });
 
 const restorePoint = z.strictObject({ name, timeCreated: isoDate });

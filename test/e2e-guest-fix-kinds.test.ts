@@ -114,3 +114,20 @@ test('a cause the fix does not remove (a writer outside the reviewed writer→se
   expect(item.verification).toMatchObject({ outcome: 'escalated', failureCode: c.code });
   expect(guestOf(e).vssWriters[0].state).toBe('Failed');
 });
+
+test('a VM recreated under the same name after the approval (another properties.vmId): the approved fix is refused and recorded, nothing is sent', async () => {
+  const c = CASES[0];
+  const e = await env(raw(c), { settings: settingsFor(c.code) });
+  const { id } = await proposed(e, c);
+  await e.ledger.approvals!.decide(id, { decision: 'approve', approver: 'alice@contoso.com', via: 'request-body' });
+  const recorded = (await e.ledger.approvals!.get(id))!.vmUniqueId;
+  expect(recorded).toMatch(/^[0-9a-f-]{36}$/);
+  e.emu.state.vm(SUB, RG, 'vm-guest')!.vm.uniqueId = '0b5f3c2e-7d41-4e6a-9f0c-3a2b1c4d5e6f';
+  e.emu.requests.reset();
+  const report = await e.run('apply');
+  expect(e.writes()).toEqual([]);
+  expect(guestOf(e).services.VSS).toBe('Stopped');
+  const refused = report.items[0].findings.find((f) => f.kind === 'approval-refused');
+  expect(refused?.message).toMatch(/recreated/);
+  expect(await e.ledger.approvals!.get(id)).toMatchObject({ status: 'refused' });
+});
