@@ -168,7 +168,7 @@ export interface FactReaderOptions {
   cache?: FactCache;
   /**
    * The VMs the run will diagnose, when discovery found them through Resource Graph: their restore
-   * point collections are then read through Resource Graph too (one query per subscription), not by
+   * point collections are then read through Resource Graph too (one query for all of them), not by
    * paging through every collection of the subscription.
    */
   graphVmIds?: string[];
