@@ -69,12 +69,13 @@ export function fileBySource(into: Map<string, RpcSummary[]>, c: RpcSummary): vo
 export async function collectionsOfVms(arm: ArmContext, subscriptionIds: string[], vmIds: string[]): Promise<Map<string, RpcSummary[]>> {
   const wanted = new Set(vmIds.map(sourceKey));
   const bySource = new Map<string, RpcSummary[]>();
-  for (let i = 0; i < vmIds.length; i += VMS_PER_QUERY) {
-    const rows = await queryAll(arm, subscriptionIds, collectionsQuery(vmIds.slice(i, i + VMS_PER_QUERY)), PAGE_SIZE);
-    for (const r of rows) {
-      const c = summaryOf(r);
-      if (c && wanted.has(sourceKey(c.sourceId))) fileBySource(bySource, c);
-    }
+  const chunks: string[][] = [];
+  for (let i = 0; i < vmIds.length; i += VMS_PER_QUERY) chunks.push(vmIds.slice(i, i + VMS_PER_QUERY));
+  // In parallel: every VM needing its collections waits for this one read (a few queries at 100,000 VMs).
+  const answers = await Promise.all(chunks.map((chunk) => queryAll(arm, subscriptionIds, collectionsQuery(chunk), PAGE_SIZE)));
+  for (const r of answers.flat()) {
+    const c = summaryOf(r);
+    if (c && wanted.has(sourceKey(c.sourceId))) fileBySource(bySource, c);
   }
   return bySource;
 }
