@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { catalogueEntry } from '../lib/catalogue';
 import { diagnoseOptionsFor } from '../lib/engine';
-import type { RunReport } from '../lib/types';
+import type { PlanItem, RunReport } from '../lib/types';
 
 const SUBSCRIPTION = /^\/subscriptions\/([^/]+)/i;
 /** Rows per Resource Graph page. */
@@ -21,6 +21,55 @@ const PER_WRITE: Record<string, number> = {
   'trigger-backup': 4,
 };
 
+/**
+ * Findings that end an item before its outbound-connectivity check could matter: the planner stops
+ * on them (scope, opt-out, a missing or unreadable VM, an unknown failure) or the check itself does
+ * not apply (agent not Ready, VM not running, the snapshot extension failed or stuck). A correct
+ * diagnosis needs the VM read to know these, but not the NIC's effective configuration.
+ */
+const NETWORK_MOOT = new Set([
+  'out-of-scope', 'opted-out', 'vm-not-found', 'read-failed', 'unclassified-error', 'conflicting-signals',
+  'agent-not-ready', 'vm-not-running', 'extension-failed',
+]);
+
+/**
+ * VMs whose outbound-connectivity cause check needs the NIC's effective security rules and routes:
+ * the check runs (and can only name a blocking rule or route, or say the path is open, from those
+ * two read-only POSTs, which no list answers for many NICs) when the VM runs with a Ready agent and
+ * its snapshot extension has not failed. The report shows that for sure in two cases, which are
+ * the ones counted (two requests per VM: its primary NIC):
+ * - the item carries the check's `no-outbound-connectivity` finding;
+ * - a write was planned for it (so the planner's agent, power and extension findings were made:
+ *   none says the check did not apply, and no extension removal was needed): the check's inferred
+ *   finding is then dropped from the report, but a confirmed one would have stayed, so it was needed.
+ * A report-only item without the finding is not counted: its report does not say whether the agent
+ * was Ready, so the bound may miss reads the check needed, never count reads it did not.
+ * Their LRO polls are not counted: the API may answer 200 with the result (the swagger documents
+ * 200 and 202), so a poll is not something every client must make. (This emulator answers 202, as
+ * ARM does; a VM without a NIC resource in the estate answers 404, as in the bench's estate.)
+ */
+function networkVms(items: PlanItem[], o: { allowedActions: readonly string[] }): Set<string> {
+  const out = new Set<string>();
+  for (const i of items) {
+    if (!diagnoseOptionsFor(catalogueEntry(i.failure.code), o).network) continue;
+    const found = i.findings.some((f) => f.kind === 'no-outbound-connectivity');
+    const planned = i.actions.length > 0 && !i.findings.some((f) => NETWORK_MOOT.has(f.kind)) && !i.actions.some((a) => a.kind === 'remove-snapshot-extension');
+    if (found || planned) out.add(i.vmId.toLowerCase());
+  }
+  return out;
+}
+
+/**
+ * Vaults whose running backups a correct plan must read fresh over ARM: those of items it proposes a
+ * write for (the planner never writes while a backup of the item runs, and Resource Graph lags).
+ * At least one request each; the engine makes two (InProgress, Cancelling: the job filter has no
+ * `or`, and a list without a status filter pages through the vault's whole week of jobs).
+ */
+function runningReadVaults(items: PlanItem[]): Set<string> {
+  const vaultOf = (i: PlanItem) => (i.vaultId ?? i.jobId.slice(0, Math.max(0, i.jobId.toLowerCase().indexOf('/backupjobs/')))).toLowerCase();
+  return new Set(items.filter((i) => i.actions.length > 0).map(vaultOf).filter(Boolean));
+}
+
 export interface LowerBound {
   total: number;
   parts: Record<string, number>;
@@ -30,7 +79,9 @@ export interface LowerBound {
  * Plan: the Resource Graph pages of the failed items, one job read per candidate when discovery's
  * rows lack error details, one VM read per failing VM, one resource-group list and one lock list per
  * subscription with work, one collection query, one restore-point read per VM whose failure is about
- * restore points. Apply adds PER_WRITE for every write that reached ARM.
+ * restore points, the two effective-* reads per VM whose outbound-connectivity check needs them
+ * (networkVms), one running-backup read per vault with a write (runningReadVaults). Apply adds
+ * PER_WRITE for every write that reached ARM.
  */
 export function requestLowerBound(report: RunReport, o: { rowsLackDetails: boolean; allowedActions: readonly string[] }): LowerBound {
   const items = report.items;
@@ -47,6 +98,8 @@ export function requestLowerBound(report: RunReport, o: { rowsLackDetails: boole
     'resource-group lists + lock lists (per subscription)': 2 * subs.size,
     'collection query': rpVms.size > 0 ? 1 : 0,
     'restore points of VMs at the limit': rpVms.size,
+    'effective security rules + routes (VMs whose network check needs them)': 2 * networkVms(items, o).size,
+    'running-backup reads (per vault with a write)': runningReadVaults(items).size,
   };
   if (report.mode === 'apply') {
     for (const i of report.items) {

@@ -2,7 +2,7 @@
 // bench/bounds.ts counts the request lower bound and fingerprints what a run proposed or did.
 import { digest, planFingerprint, requestLowerBound } from '../bench/bounds';
 import { accountWrites, writeOf } from '../bench/run';
-import type { RunReport, PlannedAction } from '../lib/types';
+import type { RunReport, PlannedAction, PlanItem } from '../lib/types';
 
 const VM = '/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1';
 const EXT = `${VM}/extensions/VMSnapshot`;
@@ -36,6 +36,7 @@ test('the request lower bound counts what no client can skip, and apply adds eac
   const vm2 = VM.replace('vm1', 'vm2').replace('/s1/', '/s2/');
   const r = report([act('delete-restore-point-collection', RPC, 'applied'), act('trigger-backup', ITEM, 'applied')]);
   r.items[0]!.failure.code = 'UserErrorRpCollectionLimitReached';
+  r.items[0]!.vaultId = '/subscriptions/s1/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v';
   r.items.push({ vmId: vm2, jobId: 'j2', failure: { code: 'Unclassified', signals: [] }, actions: [], findings: [] });
   const allowedActions = ['remove-snapshot-extension', 'delete-restore-point-collection', 'trigger-backup'];
   const plan = requestLowerBound({ ...r, mode: 'plan' }, { rowsLackDetails: true, allowedActions });
@@ -46,7 +47,22 @@ test('the request lower bound counts what no client can skip, and apply adds eac
     'resource-group lists + lock lists (per subscription)': 4,
     'collection query': 1,
     'restore points of VMs at the limit': 1,
+    'effective security rules + routes (VMs whose network check needs them)': 0,
+    'running-backup reads (per vault with a write)': 1,
   });
+  // The network check's two effective-* reads are counted when the report shows the check ran: its
+  // finding, or a write planned without a finding saying it could not apply; never on a guess.
+  const vm3 = VM.replace('vm1', 'vm3');
+  const NET = 'effective security rules + routes (VMs whose network check needs them)';
+  const f = (kind: string) => ({ kind, message: '', evidence: {} }) as PlanItem['findings'][number];
+  const net = (code: string, findings: PlanItem['findings'], actions: PlannedAction[] = []): number =>
+    requestLowerBound({ ...r, mode: 'plan', items: [...r.items, { vmId: vm3, jobId: 'j3', failure: { code, signals: [] }, actions, findings }] }, { rowsLackDetails: true, allowedActions }).parts[NET]!;
+  expect(net('ExtensionSnapshotFailedNoNetwork', [f('no-outbound-connectivity')])).toBe(2);
+  expect(net('ExtensionSnapshotFailedNoNetwork', [f('report-only-error')])).toBe(0);
+  expect(net('BackUpOperationFailed', [], [act('trigger-backup', ITEM, 'proposed')])).toBe(2);
+  expect(net('BackUpOperationFailed', [f('agent-not-ready')], [act('trigger-backup', ITEM, 'proposed')])).toBe(0);
+  expect(net('BackUpOperationFailed', [], [act('remove-snapshot-extension', EXT, 'proposed'), act('trigger-backup', ITEM, 'proposed')])).toBe(0);
+  expect(net('UserErrorRpCollectionLimitReached', [], [act('trigger-backup', ITEM, 'proposed')])).toBe(0);
   const apply = requestLowerBound(r, { rowsLackDetails: false, allowedActions });
   expect(apply.total).toBe(plan.total - 2 + 3 + 4);
   // The fingerprint does not depend on report order; a changed action changes the digest.

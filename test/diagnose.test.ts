@@ -47,6 +47,8 @@ function estate() {
             ],
           }],
         },
+        // A namesake of web1 in another group (its collection must never be taken for web1's).
+        { name: 'rg-old', location: 'westeurope', tags: {}, locks: [], virtualMachines: [vm('web1')], restorePointCollections: [], vaults: [] },
         {
           name: RPC_RG, location: 'westeurope', tags: {}, locks: [{ name: 'rg-read-only', level: 'ReadOnly' }],
           virtualMachines: [],
@@ -54,6 +56,8 @@ function estate() {
             { name: 'AzureBackup_web1_1', sourceVmId: vmId('rg-app', 'web1'), restorePoints: 12, locks: [] },
             { name: 'AzureBackup_web1_2', sourceVmId: vmId('rg-app', 'web1'), restorePoints: 6, locks: [{ name: 'keep-me', level: 'CanNotDelete' }] },
             { name: 'AzureBackup_web10', sourceVmId: vmId('rg-app', 'web10'), restorePoints: 18, locks: [{ name: 'web10-lock', level: 'CanNotDelete' }] },
+            // A namesake's collection (web1 of another group): the Graph query names VMs by name, so it comes back and must be dropped.
+            { name: 'AzureBackup_web1_namesake', sourceVmId: vmId('rg-old', 'web1'), restorePoints: 3, locks: [] },
           ],
           vaults: [],
         },
@@ -280,6 +284,7 @@ describe('createDiagnoser', () => {
     expect(r.filter((x) => x.includes('ResourceGraph'))).toEqual(['POST /providers/Microsoft.ResourceGraph/resources']);
     expect(r.filter((x) => x.endsWith('/restorePointCollections'))).toEqual([]);
     expect(web1.collections).toEqual(viaArm.collections);
+    expect(web1.collections.map((c) => c.name).sort()).toEqual(['AzureBackup_web1_1', 'AzureBackup_web1_2']);
     expect(web1.totalPoints).toBe(18);
     expect(web10.collections.map((c) => c.name)).toEqual(['AzureBackup_web10']);
     // A VM the run did not name (not among discovery's candidates) is read over ARM, as before.

@@ -103,11 +103,8 @@ export interface FactReaders {
 
 /** Per-subscription and per-group reads shared by every VM of the run. */
 function sharedReads(arm: ArmContext, cache: FactCache, now: Date, graphVmIds: string[] = []) {
-  const graphVms = new Map<string, Set<string>>();
-  for (const id of graphVmIds) {
-    const sub = /^\/subscriptions\/([^/]+)\//i.exec(id)?.[1]?.toLowerCase();
-    if (sub) graphVms.set(sub, (graphVms.get(sub) ?? new Set<string>()).add(sourceKey(id)));
-  }
+  const graphVms = new Set(graphVmIds.map(sourceKey));
+  const graphSubs = [...new Set(graphVmIds.map((id) => /^\/subscriptions\/([^/]+)\//i.exec(id)?.[1]?.toLowerCase()).filter((x): x is string => Boolean(x)))];
   return {
     rgTags: async (sub: string, rg: string): Promise<Record<string, string>> => {
       const listed = (await cache.once(`rgs|${sub}`, () => named('resource groups', () => resourceGroupTagsOf(arm, sub)))).get(rg.toLowerCase());
@@ -115,13 +112,12 @@ function sharedReads(arm: ArmContext, cache: FactCache, now: Date, graphVmIds: s
       return listed ?? cache.once(`rg|${sub}|${rg.toLowerCase()}`, () => named('resource group tags', async () => (await arm.resources(sub).resourceGroups.get(rg)).tags ?? {}));
     },
     /**
-     * The VM's collections: through Resource Graph for the run's known VMs (one query per subscription
-     * answers all of them), else every collection of the subscription over ARM.
+     * The VM's collections: through Resource Graph for the run's known VMs (one query over all their
+     * subscriptions answers every one of them), else every collection of the subscription over ARM.
      */
     collectionsOf: async (sub: string, vmId: string): Promise<RpcSummary[]> => {
-      const known = graphVms.get(sub.toLowerCase());
-      const bySource = known?.has(sourceKey(vmId))
-        ? await cache.once(`rpcs|graph|${sub}`, () => named('restore point collections (Resource Graph)', () => collectionsOfVms(arm, sub, [...known])))
+      const bySource = graphVms.has(sourceKey(vmId))
+        ? await cache.once('rpcs|graph', () => named('restore point collections (Resource Graph)', () => collectionsOfVms(arm, graphSubs, [...graphVms])))
         : await cache.once(`rpcs|${sub}`, () => named('restore point collections', () => collectionsBySource(arm, sub)));
       return bySource.get(sourceKey(vmId)) ?? [];
     },
@@ -172,7 +168,7 @@ export interface FactReaderOptions {
   cache?: FactCache;
   /**
    * The VMs the run will diagnose, when discovery found them through Resource Graph: their restore
-   * point collections are then read through Resource Graph too (one query per subscription), not by
+   * point collections are then read through Resource Graph too (one query for all of them), not by
    * paging through every collection of the subscription.
    */
   graphVmIds?: string[];
