@@ -131,3 +131,18 @@ test('a VM recreated under the same name after the approval (another properties.
   expect(refused?.message).toMatch(/recreated/);
   expect(await e.ledger.approvals!.get(id)).toMatchObject({ status: 'refused' });
 });
+
+test('a diagnostic that lists no VSS writers at all (vssadmin failed or answered in another language): the writer fix is refused as unreadable, not as "cause gone", and only the diagnostic was sent', async () => {
+  const c: Case = { ...CASES[3], guest: { vssWriters: [], services: { VSS: 'Running' } } };
+  const e = await env(raw(c), { settings: settingsFor(c.code) });
+  const { id } = await proposed(e, c);
+  await e.ledger.approvals!.decide(id, { decision: 'approve', approver: 'alice@contoso.com', via: 'request-body' });
+  e.emu.requests.reset();
+  const report = await e.run('apply');
+  expect(shortWrites(e)).toEqual(['POST vm-guest/runcommand']);
+  const item = report.items[0];
+  expect(item.actions.map((a) => [a.kind, a.status])).toEqual([['run-guest-fix', 'blocked'], ['trigger-backup', 'skipped']]);
+  const finding = item.findings.find((f) => f.kind === 'read-failed');
+  expect(finding?.message).toMatch(/listed no VSS writers at all/);
+  expect(item.findings.some((f) => f.kind === 'precondition-changed')).toBe(false);
+});

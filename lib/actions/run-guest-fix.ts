@@ -8,7 +8,7 @@ import type { ArmContext } from '../arm/clients';
 import { orMissing } from '../arm/errors';
 import { parseVmId, sameId } from '../arm/ids';
 import type { Diagnosis } from '../diagnose';
-import { causeSeen } from '../guest/cause';
+import { causeSeen, causeUnreadable } from '../guest/cause';
 import type { ScriptEvidence } from '../guest/output';
 import { runCatalogueScript } from '../guest/run-command';
 import { fixScriptFor, guestScript, scriptRef, type GuestScript } from '../guest/scripts';
@@ -111,6 +111,8 @@ async function diagnoseNow(arm: ArmContext, action: PlannedAction, planned: Plan
   if (diag.problem) {
     return { ok: false, reason: `the diagnostic ${diag.script} gave no usable answer (${diag.problem})`, findingKind: 'read-failed', evidence: { diagnostic: diag } };
   }
+  const unreadable = causeUnreadable(planned.fix, diag.output);
+  if (unreadable) return { ok: false, reason: `${unreadable}; ${scriptRef(planned.fix)} is not run on a cause nobody could see`, findingKind: 'read-failed', evidence: { diagnostic: diag } };
   const cause = causeSeen(planned.fix, diag.output);
   if (!cause) {
     return { ok: false, reason: `the diagnostic ${diag.script} no longer shows the cause ${scriptRef(planned.fix)} fixes`, findingKind: 'precondition-changed', evidence: { diagnostic: diag } };

@@ -13,6 +13,19 @@ function isWindowsDiagnostic(j: ScriptJson | undefined): j is WindowsDiagnostic 
   return !!j && 'writers' in j && 'registry' in j;
 }
 
+/**
+ * Why the diagnostic cannot say whether the fix's cause is there, when it cannot: a guest lists VSS
+ * writers (System Writer at least) whenever vssadmin answers, so an empty list means vssadmin failed or
+ * answered in a language the script does not read (its output is localized). "No writer is failing"
+ * would then be a claim nobody saw, and the writer fix would find nothing to restart either.
+ */
+export function causeUnreadable(fix: GuestScript, diag: ScriptJson | undefined): string | undefined {
+  if (fix.id === 'vss-restart-writer-services' && isWindowsDiagnostic(diag) && diag.writers.length === 0) {
+    return 'the diagnostic listed no VSS writers at all (vssadmin failed, or answered in a language the script does not read)';
+  }
+  return undefined;
+}
+
 /** What the diagnostic shows of the fix's cause, in a sentence; undefined when it shows the cause gone. */
 export function causeSeen(fix: GuestScript, diag: ScriptJson | undefined): string | undefined {
   if (!isWindowsDiagnostic(diag)) return 'the diagnostic gave no Windows guest state';
