@@ -8,7 +8,7 @@ import type { RequestRecord } from '../emulator/request-log';
 import { startBenchEstate } from './estate';
 import type { EstateOptions } from './options';
 
-type Command = { id: number; cmd: 'reset' | 'records' | 'advance' | 'rss' | 'stop'; ms?: number };
+type Command = { id: number; cmd: 'reset' | 'refill' | 'records' | 'advance' | 'rss' | 'stop'; ms?: number };
 type Reply = { id: number; result?: unknown; error?: string };
 interface Ready { ready: true; endpoint: string; ca: string; subscriptions: string[]; now: string; rssMiB: number }
 
@@ -23,6 +23,8 @@ async function child(): Promise<void> {
     try {
       let result: unknown;
       if (m.cmd === 'reset') emu.requests.reset();
+      // Full token buckets, as ARM's are once a subscription has been idle for 20 s (writes refill 200 at 10/s).
+      else if (m.cmd === 'refill') emu.setThrottling(emu.state.estate.simulation.throttling);
       else if (m.cmd === 'records') result = emu.requests.all().filter((r) => r.category !== 'token');
       else if (m.cmd === 'advance') { emu.clock.advance(m.ms ?? 0); result = emu.clock.now().toISOString(); }
       else if (m.cmd === 'rss') {
@@ -47,6 +49,8 @@ export interface RemoteEmulator {
   now(): Date;
   advance(ms: number): Promise<void>;
   resetRequests(): Promise<void>;
+  /** Fills every ARM token bucket, as 20 s without requests would. */
+  refillBuckets(): Promise<void>;
   records(): Promise<RequestRecord[]>;
   /** RSS now and at peak, and CPU seconds used since the process started. */
   rss(): Promise<{ rssMiB: number; peakRssMiB: number; cpuSeconds: number }>;
@@ -81,6 +85,7 @@ export function startEmulatorProcess(o: EstateOptions & { graphJobShape?: 'conse
           now: () => simNow,
           advance: async (ms) => void (simNow = new Date((await call('advance', ms)) as string)),
           resetRequests: async () => void (await call('reset')),
+          refillBuckets: async () => void (await call('refill')),
           records: async () => (await call('records')) as RequestRecord[],
           rss: async () => (await call('rss')) as { rssMiB: number; peakRssMiB: number; cpuSeconds: number },
           stop: async () => {

@@ -371,8 +371,19 @@ async function main(): Promise<void> {
         },
       });
 
+    // Each phase starts with ARM's buckets full, as the throttle-bound minimum assumes: the apply
+    // follows the plan by minutes in real use (a review, the next timer run), and ARM refills every
+    // bucket within 20 s. Without this the apply began with what the plan had left of the busiest
+    // subscription's read bucket (about 100 of 250 tokens at 10k) and was measured against a bound
+    // that assumed 250. The engine's pacer forgets its estimates with them.
+    const fresh = async (): Promise<void> => {
+      await emu.refillBuckets();
+      arm.pacer.reset();
+    };
+    await fresh();
     const plan = await phase('plan', emu, run, ctx);
     if (!o.json) printPhase(plan);
+    if (!own.planOnly) await fresh();
     const apply = own.planOnly ? undefined : await phase('apply', emu, run, ctx);
     const compared = comparePlans(own, plan, apply);
     if (o.json) {
