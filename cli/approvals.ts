@@ -4,12 +4,11 @@
 import { userInfo } from 'node:os';
 import { approverOf, decideApproval, listApprovals, parseDecisionBody, parseProposalId, parseStatusFilter, type ApprovalScope } from '../lib/approvals/api';
 import type { ProposalStore } from '../lib/approvals/types';
-import { storageFromEnv } from '../lib/ledger';
 import { InputError } from '../lib/intake/errors';
 import { EXIT, UsageError } from './exit-codes';
 import type { CliIo } from './io';
 import { loadCliSettings } from './run';
-import { openLedger } from './storage';
+import { openConfiguredLedger } from './storage';
 
 export interface ApprovalFlags {
   status?: string;
@@ -22,14 +21,7 @@ type Cleanup = (fn: () => Promise<void>) => void;
 /** The configured ledger's proposals and the scope decisions are checked against. */
 async function open(io: CliIo, cleanup: Cleanup): Promise<{ store: ProposalStore; scope: ApprovalScope }> {
   const settings = loadCliSettings(io.env, 'plan');
-  let configured;
-  try {
-    configured = storageFromEnv(io.env);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  if (!configured) throw new UsageError('approvals: no ledger configured (set AzureWebJobsStorage): a temporary ledger holds no proposal');
-  const handle = await openLedger(io.env, { prefix: settings.ledgerPrefix });
+  const handle = await openConfiguredLedger(io.env, { prefix: settings.ledgerPrefix, missing: 'approvals: no ledger configured (set AzureWebJobsStorage): a temporary ledger holds no proposal' });
   cleanup(() => handle.close());
   if (!handle.ledger.approvals) throw new UsageError('approvals: this ledger keeps no proposals');
   return { store: handle.ledger.approvals, scope: settings.subscriptions.length > 0 ? settings : 'any' };

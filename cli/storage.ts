@@ -13,13 +13,27 @@ export interface LedgerHandle {
   close(): Promise<void>;
 }
 
-export async function openLedger(env: Record<string, string | undefined>, opts: { prefix: string; now?: () => Date }): Promise<LedgerHandle> {
-  let config;
+/** The storage the environment configures (undefined: none); a malformed setting is a usage error. */
+function configuredStorage(env: Record<string, string | undefined>): ReturnType<typeof storageFromEnv> {
   try {
-    config = storageFromEnv(env);
+    return storageFromEnv(env);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+}
+
+/**
+ * The configured storage account's ledger, for commands that read what earlier runs left (a run,
+ * proposals): the in-memory fallback would hold nothing, so no storage setting is a usage error
+ * (`missing` says so in the command's words).
+ */
+export async function openConfiguredLedger(env: Record<string, string | undefined>, opts: { prefix: string; missing: string }): Promise<LedgerHandle> {
+  if (!configuredStorage(env)) throw new UsageError(opts.missing);
+  return openLedger(env, { prefix: opts.prefix });
+}
+
+export async function openLedger(env: Record<string, string | undefined>, opts: { prefix: string; now?: () => Date }): Promise<LedgerHandle> {
+  const config = configuredStorage(env);
   if (config?.kind === 'connection-string') {
     const ledger = await createLedger({ connectionString: config.connectionString, prefix: opts.prefix, now: opts.now });
     return { ledger, description: 'ledger in AzureWebJobsStorage', close: async () => undefined };
