@@ -41,7 +41,7 @@ const isStable = (w: VssWriterSpec) => w.state === 'Stable';
  * and windows-guest-diagnose.ps1): the scripts restart and report only these services, whatever the
  * estate says hosts a writer. A writer whose estate `service` differs is not helped by the restart.
  */
-const WRITER_SERVICES: Record<string, string> = {
+export const WRITER_SERVICES: Record<string, string> = {
   SqlServerWriter: 'SQLWriter', 'System Writer': 'CryptSvc', 'WMI Writer': 'Winmgmt',
   'IIS Config Writer': 'AppHostSvc', 'IIS Metabase Writer': 'IISADMIN', 'BITS Writer': 'BITS',
   'MSSearch Service Writer': 'WSearch', 'DFS Replication service writer': 'DFSR', WIDWriter: 'WIDWriter',

@@ -8,6 +8,7 @@ import { GUEST_FIXABLE_CODES } from '../lib/catalogue/guest';
 import { causeSeen } from '../lib/guest/cause';
 import { runCatalogueScript } from '../lib/guest/run-command';
 import { scriptLines, scriptsFolder, sha256Of } from '../lib/guest/script-text';
+import { WRITER_SERVICES } from '../emulator/guest';
 import { fixScriptFor, GUEST_FIX_CODES, GUEST_SCRIPTS, guestScript, headerLine, scriptRef, type GuestScript } from '../lib/guest/scripts';
 
 /**
@@ -123,5 +124,24 @@ describe('the guest script catalogue', () => {
     expect(causeSeen(fix('vss-restart-service'), { ...healthy, services: { ...healthy.services, VSS: 'Stopped' } })).toMatch(/VSS service is Stopped/);
     expect(causeSeen(fix('complus-restart'), { ...healthy, services: { VSS: 'Running', COMSysApp: 'Stopped' } })).toMatch(/COMSysApp \(Stopped\), MSDTC \(not reported\)/);
     expect(causeSeen(fix('snapshot-registry-set'), { ...healthy, registry: { SnapshotMethod: null } })).toMatch(/SnapshotMethod, CalculateSnapshotTimeFromHost, SnapshotWithoutThreads/);
+  });
+});
+
+describe('the fixed VSS writer -> service map', () => {
+  // Each script is sent alone (Run Command runs one self-contained text), so the diagnostic and the
+  // writer fix each carry the map, and the emulator models it: the three must say the same.
+  function mapIn(file: string): Record<string, string> {
+    const text = readFileSync(join(scriptsFolder(), file), 'utf8');
+    const body = /\$writerServices = @\{([\s\S]*?)\n\}/.exec(text)?.[1];
+    expect(body).toBeDefined();
+    const pairs = [...body!.matchAll(/'([^']+)'\s*=\s*'([^']+)'/g)].map((m) => [m[1], m[2]] as const);
+    expect(pairs.length).toBeGreaterThan(5);
+    return Object.fromEntries(pairs);
+  }
+
+  test('windows-guest-diagnose.ps1, vss-restart-writer-services.ps1 and the emulator use one map', () => {
+    const fix = mapIn('vss-restart-writer-services.ps1');
+    expect(mapIn('windows-guest-diagnose.ps1')).toEqual(fix);
+    expect(WRITER_SERVICES).toEqual(fix);
   });
 });
