@@ -2,7 +2,7 @@
 // lease, write guards before each write, then the write itself recorded ahead (lib/execute/write).
 // Actions run strictly in order and the first step that does not succeed stops the rest of the VM's
 // plan. Executing a VM yields a VmOutcome value; applying it to the item happens in lib/execute/outcome.
-import type { PlanItem } from './types';
+import { isOpenStatus, type PlanItem } from './types';
 import { newVmState, type ExecuteContext, type VmState } from './execute/context';
 import { BEFORE_LEASE, BEFORE_WRITE, firstVmStop, firstWriteStop, UNDER_LEASE, type VmStop } from './execute/guards';
 import { applyStep, applyVerification, applyVmStop, stoppedBeforeWrite, type VmOutcome } from './execute/outcome';
@@ -14,7 +14,6 @@ import { recordApprovalOutcome } from './execute/guards/approval';
 export type { ActionRunner, ExecuteContext } from './execute/context';
 export { resultSummary } from './execute/write';
 
-const open = (s: string | undefined) => s === undefined || s === 'proposed';
 
 /** Without the ledger the attempt limit, cooldown and lease cannot be honoured: no writes then. */
 function ledgerDown(err: unknown): VmStop {
@@ -38,7 +37,7 @@ function stopDetail(stop: VmStop): string {
 async function runActions(item: PlanItem, ctx: ExecuteContext, state: VmState): Promise<VmOutcome> {
   let attempt = 'failed';
   for (const [i, action] of item.actions.entries()) {
-    if (!open(action.status)) continue;
+    if (!isOpenStatus(action.status)) continue;
     const stop = await firstWriteStop(BEFORE_WRITE, action, item, ctx);
     const step = stop ? { kind: 'blocked' as const, finding: stop.finding, attempt: stop.attempt } : await sendWrite(action, item, ctx, state);
     applyStep(item, i, step);
@@ -86,7 +85,7 @@ async function finish(item: PlanItem, outcome: VmOutcome, ctx: ExecuteContext, s
  * verification). Never throws for an ARM failure: a failed or blocked step is part of the result.
  */
 export async function executeItem(item: PlanItem, ctx: ExecuteContext): Promise<PlanItem> {
-  if (!item.actions.some((a) => open(a.status))) return item;
+  if (!item.actions.some((a) => isOpenStatus(a.status))) return item;
   const state = newVmState();
   const stop = await firstVmStop(BEFORE_LEASE, item, ctx, state).catch(ledgerDown);
   const outcome: VmOutcome = stop ? { attempt: 'blocked', stop: { ...stop, detail: stopDetail(stop) } } : await underLease(item, ctx, state);

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { parseVmId, sameId } from './arm/ids';
 import type { RunScope } from './engine';
-import { ACTION_KINDS, type PlanItem, type PlannedAction, type RunNote, type RunReport } from './types';
+import { ACTION_KINDS, isOpenStatus, type PlanItem, type PlannedAction, type RunNote, type RunReport } from './types';
 
 export const PLAN_FILE_KIND = 'backup-remediator/plan';
 export const PLAN_FILE_SCHEMA_VERSION = 1;
@@ -88,7 +88,7 @@ export interface PlanFileMeta {
 /** The plan file for a plan run: only items with proposed writes (findings-only items need no apply). */
 export function createPlanFile(report: RunReport, meta: PlanFileMeta): PlanFile {
   const items = report.items
-    .map((i) => ({ ...i, actions: i.actions.filter((a) => (a.status ?? 'proposed') === 'proposed') }))
+    .map((i) => ({ ...i, actions: i.actions.filter((a) => isOpenStatus(a.status)) }))
     .filter((i) => i.actions.length > 0);
   const { subscriptions, vaultId, vmId } = meta.scope;
   const body = {
@@ -209,7 +209,7 @@ export function reconcilePlan(plan: PlanFile, fresh: RunReport): { items: PlanIt
   const notes: RunNote[] = [];
   for (const f of fresh.items) {
     const saved = plan.items.find((s) => itemKey(s) === itemKey(f));
-    const added = f.actions.filter((a) => (a.status ?? 'proposed') === 'proposed' && !(saved?.actions ?? []).some((s) => sameAction(s, a)));
+    const added = f.actions.filter((a) => isOpenStatus(a.status) && !(saved?.actions ?? []).some((s) => sameAction(s, a)));
     if (added.length === 0) continue;
     const what = added.map((a) => a.kind).join(', ');
     notes.push({ vmId: f.vmId, jobId: f.jobId, reason: `a fresh plan proposes ${what}, which the saved plan ${savedKeys.has(itemKey(f)) ? 'did not hold for this job' : 'did not cover'}: not executed; plan again to review it` });

@@ -41,6 +41,11 @@ export interface Classification {
 
 export type ActionStatus = 'proposed' | 'applied' | 'skipped' | 'blocked' | 'failed';
 
+/** An action nothing has been done about yet: proposed, or without a status (a plan before execution). */
+export function isOpenStatus(status: ActionStatus | string | undefined): boolean {
+  return status === undefined || status === 'proposed';
+}
+
 export interface PlannedAction {
   kind: ActionKind;
   /** ARM resource id the write targets (for trigger-backup: the protected item id; for run-guest-fix: the VM id). */

@@ -2,7 +2,7 @@
 // propose every approval-required action it planned, close the proposals of failures that resolved
 // themselves, and list the proposals still waiting for the report. Ledger writes only, never ARM.
 import type { Settings } from '../config';
-import type { ActionApproval, PendingApproval, PlanItem } from '../types';
+import { isOpenStatus, type ActionApproval, type PendingApproval, type PlanItem } from '../types';
 import { proposalInput, requiresApproval } from './policy';
 import { isLive } from './store';
 import type { Proposal, ProposalStore } from './types';
@@ -11,7 +11,6 @@ export function approvalOf(p: Proposal): ActionApproval {
   return { id: p.id, status: p.status, expiresAt: p.expiresAt.toISOString() };
 }
 
-const open = (s: string | undefined) => s === undefined || s === 'proposed';
 
 /**
  * Stores a proposal for each open approval-required action of the item (idempotent: the live one of
@@ -20,7 +19,7 @@ const open = (s: string | undefined) => s === undefined || s === 'proposed';
  */
 export async function proposeItem(item: PlanItem, store: ProposalStore, runId: string, settings: Pick<Settings, 'requireApproval' | 'approvalTtlMs'>): Promise<void> {
   for (const action of item.actions) {
-    if (!open(action.status) || !requiresApproval(action.kind, settings)) continue;
+    if (!isOpenStatus(action.status) || !requiresApproval(action.kind, settings)) continue;
     const { proposal, expired } = await store.propose(proposalInput(item, action, runId, settings.approvalTtlMs));
     action.approval = approvalOf(proposal);
     if (!expired) continue;

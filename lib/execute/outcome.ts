@@ -1,7 +1,7 @@
 // The outcome of executing one VM's plan, as a value, and the one place it is written into the plan
 // item (action statuses, findings, verification).
 import { isThrottled } from '../guardrails';
-import type { Finding, PlanItem, Verification } from '../types';
+import { isOpenStatus, type Finding, type PlanItem, type Verification } from '../types';
 import { JOB_NOT_FOUND } from '../verify';
 import { describeError } from './context';
 
@@ -18,11 +18,10 @@ export interface VmOutcome {
   verification?: Verification;
 }
 
-const open = (status: string | undefined) => status === undefined || status === 'proposed';
 
 export function skipRest(item: PlanItem, from: number, detail: string): void {
   for (const a of item.actions.slice(from)) {
-    if (open(a.status)) {
+    if (isOpenStatus(a.status)) {
       a.status = 'skipped';
       a.detail = detail;
     }
@@ -32,7 +31,7 @@ export function skipRest(item: PlanItem, from: number, detail: string): void {
 /** A whole-VM stop (a guard, or an error before a write): nothing of the plan runs. */
 export function applyVmStop(item: PlanItem, stop: NonNullable<VmOutcome['stop']>): void {
   const failCurrent = stop.failCurrent === true;
-  const current = item.actions.find((a) => open(a.status));
+  const current = item.actions.find((a) => isOpenStatus(a.status));
   if (failCurrent && current) {
     current.status = 'failed';
     current.detail = stop.detail;

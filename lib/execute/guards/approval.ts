@@ -6,12 +6,11 @@
 // one approval sends one write even if two runs race. Waiting records no attempt: nothing was sent.
 import { approvalOf } from '../../approvals/run';
 import { judge, proposalInput, requiresApproval, type Verdict } from '../../approvals/policy';
-import type { Finding, PlanItem, PlannedAction } from '../../types';
+import { isOpenStatus, type Finding, type PlanItem, type PlannedAction } from '../../types';
 import type { ExecuteContext } from '../context';
 import type { StepOutcome } from '../outcome';
 import type { VmGuard, WriteGuard } from './types';
 
-const open = (s: string | undefined) => s === undefined || s === 'proposed';
 
 function noStore(action: PlannedAction): Finding {
   return {
@@ -40,7 +39,7 @@ async function verdictFor(action: PlannedAction, item: PlanItem, ctx: ExecuteCon
 export const approvalVmGuard: VmGuard = {
   name: 'approval',
   check: async (item, ctx) => {
-    for (const action of item.actions.filter((a) => open(a.status))) {
+    for (const action of item.actions.filter((a) => isOpenStatus(a.status))) {
       const verdict = await verdictFor(action, item, ctx);
       if (verdict && !verdict.go) return { finding: verdict.finding };
     }
