@@ -634,6 +634,18 @@ function stringOp(op: string, a: unknown, b: unknown): boolean {
   return neg ? !r : r;
 }
 
+/** The list of an `in` expression as Sets, when every item is a string literal (else undefined); built once per expression. */
+const literalSets = new WeakMap<object, { exact: Set<string>; lower: Set<string> } | null>();
+function stringLiterals(e: { list: Expr[] }): { exact: Set<string>; lower: Set<string> } | undefined {
+  let sets = literalSets.get(e);
+  if (sets === undefined) {
+    const values = e.list.map((l) => (l.t === 'lit' ? l.value : undefined));
+    sets = values.every((x): x is string => typeof x === 'string') ? { exact: new Set(values), lower: new Set(values.map((x) => x.toLowerCase())) } : null;
+    literalSets.set(e, sets);
+  }
+  return sets ?? undefined;
+}
+
 function truthy(v: unknown): boolean { return v === true; }
 
 function evaluate(e: Expr, row: Row, ctx: Ctx): unknown {
@@ -659,8 +671,12 @@ function evaluate(e: Expr, row: Row, ctx: Ctx): unknown {
     case 'in': {
       const v = evaluate(e.left, row, ctx);
       const ci = e.op.endsWith('~');
-      const items = e.list.map((l) => (l as { value: unknown }).value);
-      const hit = items.some((it) => (ci ? lower(v) === lower(it) && !isEmpty(v) : compare(v, it) === 0));
+      const strings = stringLiterals(e);
+      // A string against a list of string literals: one Set lookup, the same answer as the scan below
+      // (a query naming 500 VMs, evaluated over 100,000 rows, would otherwise compare 50 million pairs).
+      const hit = typeof v === 'string' && strings
+        ? (ci ? strings.lower.has(v.toLowerCase()) && v !== '' : strings.exact.has(v))
+        : e.list.map((l) => (l as { value: unknown }).value).some((it) => (ci ? lower(v) === lower(it) && !isEmpty(v) : compare(v, it) === 0));
       return e.op.startsWith('!') ? !hit && v !== undefined && v !== null : hit;
     }
     case 'between': {

@@ -45,6 +45,10 @@ describe('KQL subset', () => {
     expect(names(`RecoveryServicesResources | where properties.status in~ ('FAILED', 'inprogress')`)).toEqual(['j1', 'j3', 'j4', 'j5']);
     expect(names(`RecoveryServicesResources | where properties.status !in ('Failed', 'InProgress')`)).toEqual(['j2']);
     expect(names(`RecoveryServicesResources | where properties.status != 'Failed'`)).toEqual(['j2', 'j4']);
+    // in (case-sensitive) over string literals, and a list mixing types (no Set shortcut): the same rules.
+    expect(names(`RecoveryServicesResources | where properties.status in ('failed', 'InProgress')`)).toEqual(['j4']);
+    expect(names(`RecoveryServicesResources | where tostring(properties.status) in ('Failed', 1)`)).toEqual(['j1', 'j3', 'j5']);
+    expect(names(`RecoveryServicesResources | where properties.status in~ ('')`)).toEqual([]);
   });
 
   it('ago(), now() arithmetic, or with parentheses, contains/startswith', () => {
