@@ -107,6 +107,12 @@ export interface DiagnoseOptions {
   extensionLocks?: boolean;
   /** Read the primary NIC's effective security rules and routes (see NetworkFacts). Default false. */
   network?: boolean;
+  /**
+   * Read the vault's running backups (backupInProgress). Default true; the engine skips them when the
+   * failure's catalogue entry can neither write nor check them (a report-only entry), and then does
+   * not let a later write rely on this read (lib/rules/running-backup.ts).
+   */
+  runningBackups?: boolean;
 }
 
 export interface Diagnoser {
@@ -114,8 +120,11 @@ export interface Diagnoser {
 }
 
 /** The reads diagnosis makes for a set of named facts (what the planner's rules asked for). */
-export function diagnoseOptionsForFacts(facts: ReadonlySet<FactName>): Required<Pick<DiagnoseOptions, 'extension' | 'collections' | 'extensionLocks' | 'network'>> {
-  return { extension: facts.has('extensions'), collections: facts.has('restore-points'), extensionLocks: facts.has('extension-locks'), network: facts.has('network') };
+export function diagnoseOptionsForFacts(facts: ReadonlySet<FactName>): Required<Pick<DiagnoseOptions, 'extension' | 'collections' | 'extensionLocks' | 'network' | 'runningBackups'>> {
+  return {
+    extension: facts.has('extensions'), collections: facts.has('restore-points'), extensionLocks: facts.has('extension-locks'), network: facts.has('network'),
+    runningBackups: facts.has('running-backups'),
+  };
 }
 
 type Guard = <T>(read: Promise<T>, fallback: T) => Promise<T>;
@@ -162,7 +171,7 @@ async function diagnoseWith(facts: VmFacts, candidate: Candidate, dopts: Diagnos
     guard(facts.vm(), undefined),
     guard(facts.resourceGroupTags(), {} as Record<string, string>),
     guard(facts.protectedItems(), [] as string[]),
-    guard(facts.runningBackup(), false),
+    dopts.runningBackups === false ? false : guard(facts.runningBackup(), false),
   ]);
   d.vm.rgTags = tags;
   d.protectedItems = items;

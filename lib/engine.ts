@@ -258,9 +258,10 @@ async function verifyEarlierBackups(rc: RunContext, ctx: VerificationContext): P
 /** classify → diagnose → plan → (apply) execute for every candidate, one VM's items at a time. */
 async function workOn(rc: RunContext, candidates: Candidate[], discoveredVia: 'rest' | 'graph'): Promise<PlanItem[]> {
   const { opts, log } = rc;
-  // Found through Resource Graph: the candidates' restore point collections are read there too (one
-  // query per subscription). A REST discovery (a VM or job scope, for freshness) keeps diagnosis on ARM.
-  const diagnoser = createDiagnoser(opts.arm, { now: rc.startedAt, ...(discoveredVia === 'graph' ? { graphVmIds: candidates.map((c) => c.vmId) } : {}) });
+  // Found through Resource Graph: the candidates' restore point collections and protected items are
+  // read there too (one query each for the whole run). A REST discovery (a VM or job scope, for
+  // freshness) keeps diagnosis on ARM.
+  const diagnoser = createDiagnoser(opts.arm, { now: rc.startedAt, ...(discoveredVia === 'graph' ? { graphVmIds: candidates.map((c) => c.vmId), graphVaultIds: candidates.map((c) => c.vaultId) } : {}) });
   const exec = executeContext(rc);
   let done = 0;
   // Items of one VM (failed jobs in two vaults) run one after the other, never at once: the lease
@@ -276,8 +277,6 @@ async function workOn(rc: RunContext, candidates: Candidate[], discoveredVia: 'r
   const runItem = (candidate: Candidate): Promise<PlanItem> =>
     oneVmAtATime(candidate.vmId, () => rc.limit(async (): Promise<PlanItem> => {
       const item = await planCandidate(candidate, { arm: opts.arm, settings: opts.settings, diagnoser, log, now: rc.startedAt });
-      // Its running backups were read in this run (the diagnoser's cache is the run's): the write-time check needs only jobs started since.
-      notePlannedOnRunningBackups(item, rc.startedAt);
       // Both modes: a dry run shows (and stores) what would wait for a human; ledger rows only.
       await propose(rc, item);
       if (opts.mode === 'apply') {
@@ -412,7 +411,8 @@ async function planCandidate(
       classification = classify(c.job as Parameters<typeof classify>[0]);
     }
     const entry = catalogueEntry(classification.code);
-    const diagnosis = await ctx.diagnoser.diagnose(c, diagnoseOptionsFor(entry, ctx.settings));
+    const reads = diagnoseOptionsFor(entry, ctx.settings);
+    const diagnosis = await ctx.diagnoser.diagnose(c, reads);
     const item = planItem(c, classification, diagnosis, entry, {
       subscriptions: ctx.settings.subscriptions,
       resourceGroups: ctx.settings.resourceGroups,
@@ -422,6 +422,10 @@ async function planCandidate(
       backupRetentionDays: ctx.settings.backupRetentionDays,
       now: ctx.now,
     });
+    // Its running backups were read in this run (the diagnoser's cache is the run's): the write-time
+    // check needs only jobs started since. Not noted when they were not read: a write then checks the
+    // whole look-back.
+    if (reads.runningBackups !== false) notePlannedOnRunningBackups(item, ctx.now);
     log.info('planned', { code: classification.code, actions: item.actions.map((a) => a.kind), findings: item.findings.map((f) => f.kind) });
     return item;
   } catch (err) {

@@ -22,7 +22,11 @@ export { extensionFailedOrStuck, isExtensionReloadCode, SNAPSHOT_PUBLISHER, SNAP
 
 /** The facts the planner needs for an entry: its fixes' (and, for allowed fixes, their write-time) facts and its checks'. */
 export function factsNeeded(entry: { fixes: readonly string[]; causes: readonly { check: string }[] }, allowedActions: readonly string[]): Set<FactName> {
-  const facts = new Set<FactName>(['vm', 'instance-view', 'resource-group-tags', 'protected-items', 'running-backups']);
+  const facts = new Set<FactName>(['vm', 'instance-view', 'resource-group-tags', 'protected-items']);
+  // Any fix may write, and no write is planned while a backup of the item runs (planWrites): the
+  // running backups are read for an entry with fixes. A report-only entry needs them only when one
+  // of its cause checks says so.
+  if (entry.fixes.length > 0) facts.add('running-backups');
   for (const kind of entry.fixes) {
     if (!Object.hasOwn(ACTIONS, kind)) continue;
     const mod = actionModule(kind as ActionKind);
@@ -39,7 +43,7 @@ export function factsNeeded(entry: { fixes: readonly string[]; causes: readonly 
  * (existence, opt-out).
  */
 export function diagnoseOptionsFor(entry: { fixes: readonly string[]; causes: readonly { check: string }[] } | undefined, settings: { allowedActions: readonly string[] }): DiagnoseOptions {
-  if (!entry) return { extension: false, collections: false };
+  if (!entry) return { extension: false, collections: false, runningBackups: false };
   return diagnoseOptionsForFacts(factsNeeded(entry, settings.allowedActions));
 }
 

@@ -48,7 +48,11 @@ function estate() {
           }],
         },
         // A namesake of web1 in another group (its collection must never be taken for web1's).
-        { name: 'rg-old', location: 'westeurope', tags: {}, locks: [], virtualMachines: [vm('web1')], restorePointCollections: [], vaults: [] },
+        // It has its own vault: its protected item comes back from a Graph query that names web1, and must be dropped too.
+        {
+          name: 'rg-old', location: 'westeurope', tags: {}, locks: [], virtualMachines: [vm('web1')], restorePointCollections: [],
+          vaults: [{ name: 'rsv-old', protectedItems: [{ vmId: vmId('rg-old', 'web1'), policy: 'DefaultPolicy' }], jobs: [] }],
+        },
         {
           name: RPC_RG, location: 'westeurope', tags: {}, locks: [{ name: 'rg-read-only', level: 'ReadOnly' }],
           virtualMachines: [],
@@ -248,16 +252,27 @@ describe('createDiagnoser', () => {
     expect(d.agent.status).toBe('Ready');
   });
 
+  it('running backups are read only when asked: a report-only failure lists no jobs of the vault', async () => {
+    emu.requests.reset();
+    const skipped = await createDiagnoser(arm, { now: NOW }).diagnose(candidate('web10'), { runningBackups: false });
+    expect(reads().filter((x) => x.includes('/backupJobs'))).toEqual([]);
+    expect(skipped.backupInProgress).toBe(false);
+    // The same VM, asked: its InProgress job is seen.
+    const read = await createDiagnoser(arm, { now: NOW }).diagnose(candidate('web10'));
+    expect(read.backupInProgress).toBe(true);
+    expect(reads().filter((x) => x.includes('/backupJobs'))).toHaveLength(2);
+  });
+
   it('diagnoseOptionsFor: the reads each catalogue entry needs', () => {
     const all = { allowedActions: ACTION_KINDS };
-    expect(diagnoseOptionsFor(undefined, all)).toEqual({ extension: false, collections: false });
-    expect(diagnoseOptionsFor(catalogueEntry('ExtensionOperationFailedForManagedDisks'), all)).toEqual({ extension: true, collections: false, extensionLocks: true, network: false });
+    expect(diagnoseOptionsFor(undefined, all)).toEqual({ extension: false, collections: false, runningBackups: false });
+    expect(diagnoseOptionsFor(catalogueEntry('ExtensionOperationFailedForManagedDisks'), all)).toEqual({ extension: true, collections: false, extensionLocks: true, network: false, runningBackups: true });
     expect(diagnoseOptionsFor(catalogueEntry('ExtensionOperationFailedForManagedDisks'), { allowedActions: ['trigger-backup'] })).toMatchObject({ extensionLocks: false });
-    expect(diagnoseOptionsFor(catalogueEntry('UserErrorRpCollectionLimitReached'), all)).toEqual({ extension: false, collections: true, extensionLocks: false, network: false });
-    expect(diagnoseOptionsFor(catalogueEntry('BackUpOperationFailed'), all)).toEqual({ extension: true, collections: true, extensionLocks: true, network: true });
-    // Report-only: what its causes check (the connectivity inference looks at the extension).
-    expect(diagnoseOptionsFor(catalogueEntry('ExtensionSnapshotFailedNoNetwork'), all)).toEqual({ extension: true, collections: false, extensionLocks: false, network: true });
-    expect(diagnoseOptionsFor(catalogueEntry('UserErrorKeyvaultPermissionsNotConfigured'), all)).toEqual({ extension: false, collections: false, extensionLocks: false, network: false });
+    expect(diagnoseOptionsFor(catalogueEntry('UserErrorRpCollectionLimitReached'), all)).toEqual({ extension: false, collections: true, extensionLocks: false, network: false, runningBackups: true });
+    expect(diagnoseOptionsFor(catalogueEntry('BackUpOperationFailed'), all)).toEqual({ extension: true, collections: true, extensionLocks: true, network: true, runningBackups: true });
+    // Report-only: what its causes check (the connectivity inference looks at the extension); no running backups (nothing to write).
+    expect(diagnoseOptionsFor(catalogueEntry('ExtensionSnapshotFailedNoNetwork'), all)).toEqual({ extension: true, collections: false, extensionLocks: false, network: true, runningBackups: false });
+    expect(diagnoseOptionsFor(catalogueEntry('UserErrorKeyvaultPermissionsNotConfigured'), all)).toEqual({ extension: false, collections: false, extensionLocks: false, network: false, runningBackups: false });
   });
 
   it('one lock list and one resource-group list per subscription answer every VM, whatever its group', async () => {
@@ -281,7 +296,8 @@ describe('createDiagnoser', () => {
     emu.requests.reset();
     const [web1, web10] = await Promise.all([diag.diagnose(candidate('web1')), diag.diagnose(candidate('web10')), diag.diagnose(candidate('app1'))]);
     const r = reads();
-    expect(r.filter((x) => x.includes('ResourceGraph'))).toEqual(['POST /providers/Microsoft.ResourceGraph/resources']);
+    // One query for the collections, one for the protected items (below), whatever the number of VMs.
+    expect(r.filter((x) => x.includes('ResourceGraph'))).toEqual(['POST /providers/Microsoft.ResourceGraph/resources', 'POST /providers/Microsoft.ResourceGraph/resources']);
     expect(r.filter((x) => x.endsWith('/restorePointCollections'))).toEqual([]);
     expect(web1.collections).toEqual(viaArm.collections);
     expect(web1.collections.map((c) => c.name).sort()).toEqual(['AzureBackup_web1_1', 'AzureBackup_web1_2']);
@@ -292,6 +308,23 @@ describe('createDiagnoser', () => {
     const other = createDiagnoser(arm, { now: NOW, graphVmIds: [vmId('rg-app', 'app1')] });
     expect((await other.diagnose(candidate('web1'))).collections).toEqual(viaArm.collections);
     expect(reads().filter((x) => x.endsWith('/restorePointCollections'))).toEqual([`GET /subscriptions/${S}/providers/Microsoft.Compute/restorePointCollections`]);
+  });
+
+  it('protected items of the run\'s VMs through Resource Graph: no vault list, the same items as over ARM, namesakes and other vaults dropped', async () => {
+    const viaArm = await Promise.all(['web1', 'web10'].map((v) => createDiagnoser(arm, { now: NOW }).diagnose(candidate(v))));
+    const diag = createDiagnoser(arm, { now: NOW, graphVmIds: ['web1', 'web10', 'app1'].map((v) => vmId('rg-app', v)), graphVaultIds: [VAULT] });
+    emu.requests.reset();
+    const [web1, web10, app1] = await Promise.all([diag.diagnose(candidate('web1')), diag.diagnose(candidate('web10')), diag.diagnose(candidate('app1'))]);
+    expect(reads().filter((x) => x.includes('backupProtectedItems'))).toEqual([]);
+    expect(web1.protectedItems).toEqual(viaArm[0].protectedItems);
+    expect(web10.protectedItems).toEqual(viaArm[1].protectedItems);
+    // rg-old/web1's item (in rsv-old) answers the query's name filter; only rg-app/web1's own item is kept.
+    expect(web1.protectedItems.map((x) => x.toLowerCase())).toEqual([itemId('web1').toLowerCase()]);
+    expect(app1.protectedItems.map((x) => x.toLowerCase())).toEqual([itemId('app1').toLowerCase()]);
+    // The item must be in the failed job's vault: a job of another vault finds none (the planner reports it).
+    const otherVault = VAULT.replace(/rg-app\/providers\/Microsoft.RecoveryServices\/vaults\/rsv$/, 'rg-old/providers/Microsoft.RecoveryServices/vaults/rsv-old');
+    const inOther = await diag.diagnose({ ...candidate('web1'), vaultId: otherVault, jobId: `${otherVault}/backupJobs/x-web1` });
+    expect(inOther.protectedItems).toEqual([]);
   });
 
   it('concurrent diagnoses share in-flight cached reads', async () => {

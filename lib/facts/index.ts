@@ -2,7 +2,7 @@
 // VM, one reader per fact. A run shares one FactCache, so what many VMs have in common is read once
 // per run, at the widest level where one request answers them all: every lock of a subscription
 // (one list), the tags of every resource group of a subscription (one list), the restore point
-// collections of a subscription, the protected items and running backups of a vault. Callers ask
+// collections and protected items of the run's VMs (Resource Graph), the running backups of a vault. Callers ask
 // per VM or per resource; how a reader answers is this module's business alone.
 import type { VirtualMachine, VirtualMachineExtension, VirtualMachineInstanceView } from '@azure/arm-compute';
 import type { EffectiveNetworkSecurityGroup, EffectiveRoute } from '@azure/arm-network';
@@ -13,6 +13,7 @@ import { listAllSubscriptionLocks, locksCovering, type LockRef } from '../arm/lo
 import { ThrottledError } from '../arm/pacing';
 import { runningBackupKey, runningBackupsNow } from '../rules/running-backup';
 import { collectionsOfVms, fileBySource, sourceKey, summaryOf, type RpcSummary } from './collections';
+import { protectedItemsOfVault, protectedItemsOfVms } from './protected-items';
 
 /** The facts an action's planning rule (or a catalogue cause check) can ask diagnosis for. */
 export type FactName =
@@ -102,9 +103,12 @@ export interface FactReaders {
 }
 
 /** Per-subscription and per-group reads shared by every VM of the run. */
-function sharedReads(arm: ArmContext, cache: FactCache, now: Date, graphVmIds: string[] = []) {
+function sharedReads(arm: ArmContext, cache: FactCache, now: Date, graph: Pick<FactReaderOptions, 'graphVmIds' | 'graphVaultIds'>) {
+  const graphVmIds = graph.graphVmIds ?? [];
   const graphVms = new Set(graphVmIds.map(sourceKey));
-  const graphSubs = [...new Set(graphVmIds.map((id) => /^\/subscriptions\/([^/]+)\//i.exec(id)?.[1]?.toLowerCase()).filter((x): x is string => Boolean(x)))];
+  const graphSubs = subscriptionsOf(graphVmIds);
+  // A vault's items may sit in another subscription than its VMs: the items query covers both.
+  const itemSubs = [...new Set([...graphSubs, ...subscriptionsOf(graph.graphVaultIds ?? [])])];
   return {
     rgTags: async (sub: string, rg: string): Promise<Record<string, string>> => {
       const listed = (await cache.once(`rgs|${sub}`, () => named('resource groups', () => resourceGroupTagsOf(arm, sub)))).get(rg.toLowerCase());
@@ -123,7 +127,13 @@ function sharedReads(arm: ArmContext, cache: FactCache, now: Date, graphVmIds: s
     },
     /** Every lock of the subscription (its own, its groups', its resources'): one list answers every resource in it. */
     subscriptionLocks: (sub: string) => cache.once(`locks|all|${sub}`, () => named('locks of the subscription', () => listAllSubscriptionLocks(arm, sub))),
-    protectedItemsOfVault: (vaultId: string) => cache.once(`items|${vaultId.toLowerCase()}`, () => named('protected items', () => protectedItemsOfVault(arm, vaultId))),
+    /** The vault's items that claim the VM: through Resource Graph for the run's known VMs, else the vault's list over ARM. */
+    protectedItemsOf: async (vaultId: string, vmId: string): Promise<{ id: string; sourceId: string }[]> => {
+      const items = graphVms.has(sourceKey(vmId))
+        ? ((await cache.once('items|graph', () => named('protected items (Resource Graph)', () => protectedItemsOfVms(arm, itemSubs, graphVmIds)))).get(vaultId.toLowerCase()) ?? [])
+        : await cache.once(`items|${vaultId.toLowerCase()}`, () => named('protected items', () => protectedItemsOfVault(arm, vaultId)));
+      return items.filter((i) => sameId(i.sourceId, vmId));
+    },
     runningOfVault: (vaultId: string) =>
       cache.once(`running|${vaultId.toLowerCase()}`, () => named('backup jobs in progress', async () => new Set((await runningBackupsNow(arm, parseVaultId(vaultId), now)).keys()))),
   };
@@ -145,17 +155,8 @@ async function collectionsBySource(arm: ArmContext, sub: string): Promise<Map<st
   return bySource;
 }
 
-async function protectedItemsOfVault(arm: ArmContext, vaultId: string): Promise<{ id: string; sourceId: string }[]> {
-  const v = parseVaultId(vaultId);
-  const out: { id: string; sourceId: string }[] = [];
-  const pages = arm.backup(v.subscriptionId).backupProtectedItems.list(v.name, v.resourceGroup, {
-    filter: "backupManagementType eq 'AzureIaasVM' and itemType eq 'VM'",
-  });
-  for await (const it of pages) {
-    const src = (it.properties as { sourceResourceId?: string } | undefined)?.sourceResourceId;
-    if (it.id && src) out.push({ id: it.id, sourceId: src });
-  }
-  return out;
+function subscriptionsOf(ids: string[]): string[] {
+  return [...new Set(ids.map((id) => /^\/subscriptions\/([^/]+)\//i.exec(id)?.[1]?.toLowerCase()).filter((x): x is string => Boolean(x)))];
 }
 
 function memo<T>(read: () => Promise<T>): () => Promise<T> {
@@ -168,14 +169,17 @@ export interface FactReaderOptions {
   cache?: FactCache;
   /**
    * The VMs the run will diagnose, when discovery found them through Resource Graph: their restore
-   * point collections are then read through Resource Graph too (one query for all of them), not by
-   * paging through every collection of the subscription.
+   * point collections and protected items are then read through Resource Graph too (one query each
+   * for all of them), not by paging through every collection of the subscription and every item of
+   * each vault.
    */
   graphVmIds?: string[];
+  /** The vaults of those VMs' failed jobs: their protected items are read through Resource Graph too. */
+  graphVaultIds?: string[];
 }
 
 export function createFactReaders(arm: ArmContext, opts: FactReaderOptions): FactReaders {
-  const shared = sharedReads(arm, opts.cache ?? createFactCache(), opts.now, opts.graphVmIds);
+  const shared = sharedReads(arm, opts.cache ?? createFactCache(), opts.now, opts);
   return {
     forVm(vmId: string, vaultId: string): VmFacts {
       const ref = parseVmId(vmId);
@@ -199,7 +203,7 @@ export function createFactReaders(arm: ArmContext, opts: FactReaderOptions): Fac
         instanceView: async () => (await vm())?.instanceView,
         extensions,
         resourceGroupTags: () => shared.rgTags(sub, ref.resourceGroup),
-        protectedItems: async () => (await shared.protectedItemsOfVault(vaultId)).filter((i) => sameId(i.sourceId, ref.id)).map((i) => i.id),
+        protectedItems: async () => (await shared.protectedItemsOf(vaultId, ref.id)).map((i) => i.id),
         runningBackup: async () => (await shared.runningOfVault(vaultId)).has(runningBackupKey(ref)),
         restorePointCollections: () => shared.collectionsOf(sub, ref.id),
         restorePointCount: (c) =>
