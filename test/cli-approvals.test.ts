@@ -6,6 +6,7 @@ import { userInfo } from 'node:os';
 import { PassThrough } from 'node:stream';
 import type { CliIo } from '../cli/io';
 import { main } from '../cli/main';
+import { isProposalId, newProposalId } from '../lib/approvals/ids';
 import { createLedger } from '../lib/ledger';
 import { uniquePrefix, useAzurite } from './helpers/azurite';
 
@@ -70,4 +71,13 @@ test('bad input exits 2 with one line: malformed or unknown id, bad status, bad 
     expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
   }
   expect((await cli(['approvals', '--help'])).stdout).toMatch(/approvals approve <id> --by/);
+});
+
+test('ids are safe to type as an argument: none starts with - or _; an older one that does is decided after --', async () => {
+  const ids = Array.from({ length: 4000 }, () => newProposalId());
+  expect(ids.filter((id) => !/^[A-Za-z0-9]/.test(id))).toEqual([]);
+  expect(ids.every(isProposalId)).toBe(true);
+  // An id of the earlier format (leading '-') still parses; after `--` it is looked up, not read as an option.
+  const old = await cli(['approvals', 'approve', '--by', 'a', '--', '-AAAAAAAAAAAAAAAAAAAAAAA']);
+  expect({ code: old.code, stderr: old.stderr }).toMatchObject({ code: 2, stderr: expect.stringMatching(/not found/) });
 });

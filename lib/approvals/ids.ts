@@ -7,8 +7,16 @@ import type { ActionKind } from '../types';
 /** 18 random bytes in base64url: 24 characters of [A-Za-z0-9_-]. */
 export const PROPOSAL_ID = /^[A-Za-z0-9_-]{24}$/;
 
+/**
+ * A new id, never starting with '-' or '_': an id is typed as a command-line argument
+ * (`approvals approve <id>`), where a leading '-' reads as an option (1 id in 32 did). Ids made
+ * before this rule still parse (PROPOSAL_ID) and are decided with `approvals approve -- <id>`.
+ */
 export function newProposalId(): string {
-  return randomBytes(18).toString('base64url');
+  for (;;) {
+    const id = randomBytes(18).toString('base64url');
+    if (/^[A-Za-z0-9]/.test(id)) return id;
+  }
 }
 
 export function isProposalId(v: unknown): v is string {
