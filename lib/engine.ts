@@ -26,7 +26,7 @@ import { verifyBackup } from './verify';
 import { closeAbandonedRuns, startHeartbeat, type ClosedRun } from './ledger/liveness';
 import { adoptUnanswered, verifyPending, type VerificationContext } from './verification';
 import { summarize } from './summary';
-import { notePlannedOnRunningBackups } from './rules/running-backup';
+import { newRunningBackupReads, notePlannedOnRunningBackups, type RunningBackupReads } from './rules/running-backup';
 import { closeResolved, pendingApprovals, proposeItem } from './approvals/run';
 import type { Proposal } from './approvals/types';
 
@@ -263,6 +263,8 @@ async function workOn(rc: RunContext, candidates: Candidate[], discoveredVia: 'r
   // freshness) keeps diagnosis on ARM.
   const diagnoser = createDiagnoser(opts.arm, { now: rc.startedAt, ...(discoveredVia === 'graph' ? { graphVmIds: candidates.map((c) => c.vmId), graphVaultIds: candidates.map((c) => c.vaultId) } : {}) });
   const exec = executeContext(rc);
+  // The run's running-backup reads (its diagnoser's, and each vault's Cancelling list at its first write).
+  const running = newRunningBackupReads(rc.startedAt);
   let done = 0;
   // Items of one VM (failed jobs in two vaults) run one after the other, never at once: the lease
   // is per run, so it does not keep them apart, and the later one must plan on the facts the
@@ -276,7 +278,7 @@ async function workOn(rc: RunContext, candidates: Candidate[], discoveredVia: 'r
   };
   const runItem = (candidate: Candidate): Promise<PlanItem> =>
     oneVmAtATime(candidate.vmId, () => rc.limit(async (): Promise<PlanItem> => {
-      const item = await planCandidate(candidate, { arm: opts.arm, settings: opts.settings, diagnoser, log, now: rc.startedAt });
+      const item = await planCandidate(candidate, { arm: opts.arm, settings: opts.settings, diagnoser, log, now: rc.startedAt, running });
       // Both modes: a dry run shows (and stores) what would wait for a human; ledger rows only.
       await propose(rc, item);
       if (opts.mode === 'apply') {
@@ -396,7 +398,7 @@ export { diagnoseOptionsFor } from './plan';
 /** classify → diagnose → plan for one failed job. Read failures become findings, never writes. */
 async function planCandidate(
   candidate: Candidate,
-  ctx: { arm: ArmContext; settings: Settings; diagnoser: ReturnType<typeof createDiagnoser>; log: Logger; now: Date },
+  ctx: { arm: ArmContext; settings: Settings; diagnoser: ReturnType<typeof createDiagnoser>; log: Logger; now: Date; running: RunningBackupReads },
 ): Promise<PlanItem> {
   let c = candidate;
   const log = ctx.log.child({ vmId: c.vmId, jobId: c.jobId });
@@ -425,7 +427,7 @@ async function planCandidate(
     // Its running backups were read in this run (the diagnoser's cache is the run's): the write-time
     // check needs only jobs started since. Not noted when they were not read: a write then checks the
     // whole look-back.
-    if (reads.runningBackups !== false) notePlannedOnRunningBackups(item, ctx.now);
+    if (reads.runningBackups !== false) notePlannedOnRunningBackups(item, ctx.running);
     log.info('planned', { code: classification.code, actions: item.actions.map((a) => a.kind), findings: item.findings.map((f) => f.kind) });
     return item;
   } catch (err) {

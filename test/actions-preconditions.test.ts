@@ -10,7 +10,7 @@ import type { Candidate } from '../lib/discover/types';
 import { createDiagnoser } from '../lib/diagnose';
 import { planItem } from '../lib/plan';
 import { catalogueEntry } from '../lib/catalogue';
-import { notePlannedOnRunningBackups } from '../lib/rules/running-backup';
+import { newRunningBackupReads, notePlannedOnRunningBackups } from '../lib/rules/running-backup';
 
 const S = '55555555-5555-4555-8555-555555555555';
 const NOW = new Date('2026-11-20T06:00:00Z');
@@ -180,7 +180,7 @@ describe('a snapshot extension whose provisioning succeeded but whose instance v
 
 describe('a backup of the item that is being cancelled (status Cancelling)', () => {
   const cancl = (code: string, a: PlannedAction) => ctx(item('cancl', code, [a]));
-  it('counts as running for every write and for diagnosis, in two small status-filtered job reads per check', async () => {
+  it('counts as running for every write of a saved plan, in two small status-filtered job reads per check; a plan does not see it', async () => {
     const ext = action('remove-snapshot-extension', extId('cancl'));
     emu.requests.reset();
     expect(await ACTIONS[ext.kind].preconditions(arm, ext, cancl('ExtensionOperationFailed', ext))).toMatchObject({ ok: false, findingKind: 'backup-in-progress' });
@@ -195,22 +195,65 @@ describe('a backup of the item that is being cancelled (status Cancelling)', () 
       vmId: vmId('cancl'), jobId: `${VAULT}/backupJobs/failed-cancl`, vaultId: VAULT, protectedItemId: itemId('cancl'),
       job: {} as Candidate['job'], inProgress: false,
     }, { collections: false });
-    expect(d.backupInProgress).toBe(true);
+    // The plan lists InProgress jobs only (one list per vault): a cancel that is ending is left to the write-time check.
+    expect(d.backupInProgress).toBe(false);
     expect(emu.requests.writes()).toEqual([]);
   });
 
-  it('an item planned in this run is checked in ONE job list (jobs started since its plan, status kept client-side): Cancelling still refuses', async () => {
+  it('an item planned in this run: one list of jobs started since its run began (status kept client-side) and the vault\'s Cancelling list once per run: Cancelling still refuses', async () => {
     const ext = action('remove-snapshot-extension', extId('cancl'));
     const c = cancl('ExtensionOperationFailed', ext);
-    notePlannedOnRunningBackups(c.item, new Date(NOW.getTime() - 3_600_000));
+    const run = newRunningBackupReads(new Date(NOW.getTime() - 3_600_000));
+    notePlannedOnRunningBackups(c.item, run);
     emu.requests.reset();
     expect(await ACTIONS[ext.kind].preconditions(arm, ext, c)).toMatchObject({ ok: false, findingKind: 'backup-in-progress' });
-    const jobReads = emu.requests.all().filter((q) => q.method === 'GET' && /\/backupJobs$/i.test(q.path));
-    expect(jobReads).toHaveLength(1);
-    const filter = decodeURIComponent(jobReads[0].query);
-    expect(filter).not.toMatch(/status eq/);
+    const jobReads = emu.requests.all().filter((q) => q.method === 'GET' && /\/backupJobs$/i.test(q.path)).map((q) => decodeURIComponent(q.query));
+    expect(jobReads).toHaveLength(2);
+    const since = jobReads.find((f) => !/status eq/.test(f))!;
     // The window opens the clock skew before the plan's read (the service may date jobs behind our clock).
-    expect(filter).toMatch(/startTime eq '2026-11-20 04:50:00 AM'/);
+    expect(since).toMatch(/startTime eq '2026-11-20 04:50:00 AM'/);
+    expect(jobReads.filter((f) => /status eq 'Cancelling'/.test(f))).toHaveLength(1);
+    // A second write of the run in this vault: the since-list only, and the Cancelling job is still seen.
+    emu.requests.reset();
+    const col = action('delete-restore-point-collection', rpcId('AzureBackup_cancl'), { collection: { pointCount: 18 } });
+    const c2 = cancl('UserErrorRpCollectionLimitReached', col);
+    notePlannedOnRunningBackups(c2.item, run);
+    expect(await ACTIONS[col.kind].preconditions(arm, col, c2)).toMatchObject({ ok: false, findingKind: 'backup-in-progress' });
+    expect(emu.requests.all().filter((q) => q.method === 'GET' && /\/backupJobs$/i.test(q.path)).map((q) => decodeURIComponent(q.query)).filter((f) => /status eq/.test(f))).toEqual([]);
+    expect(emu.requests.writes()).toEqual([]);
+  });
+
+  it('a cancel that started before the run began is not in the since-list: the once-per-run Cancelling list refuses the write', async () => {
+    const ext = action('remove-snapshot-extension', extId('cancl'));
+    const c = cancl('ExtensionOperationFailed', ext);
+    // The run began after the job started (05:50) by more than the clock skew.
+    notePlannedOnRunningBackups(c.item, newRunningBackupReads(new Date(NOW.getTime() + 60_000)));
+    emu.requests.reset();
+    const r = await ACTIONS[ext.kind].preconditions(arm, ext, c);
+    expect(r).toMatchObject({ ok: false, findingKind: 'backup-in-progress' });
+    expect((r as { reason: string }).reason).toMatch(/0000000000a3/);
+    expect(emu.requests.writes()).toEqual([]);
+  });
+
+  it('a failed Cancelling read is not kept for the run: the write is refused, the next write reads again', async () => {
+    const ext = action('remove-snapshot-extension', extId('cancl'));
+    const run = newRunningBackupReads(new Date(NOW.getTime() + 60_000));
+    const c = cancl('ExtensionOperationFailed', ext);
+    notePlannedOnRunningBackups(c.item, run);
+    emu.faults.add({ method: 'GET', path: '*/backupJobs', status: 500, times: 20 });
+    let first: unknown;
+    try {
+      first = await ACTIONS[ext.kind].preconditions(arm, ext, c);
+    } catch (e) {
+      first = e;
+    }
+    // The two lists run in parallel: let the Cancelling one end (failing) before the faults go.
+    await Promise.allSettled([...run.cancelling.values()]);
+    emu.faults.clear();
+    expect(first).not.toEqual({ ok: true });
+    await new Promise((r) => setImmediate(r));
+    expect(run.cancelling.size).toBe(0);
+    expect(await ACTIONS[ext.kind].preconditions(arm, ext, c)).toMatchObject({ ok: false, findingKind: 'backup-in-progress' });
     expect(emu.requests.writes()).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import { staticTokenCredential } from '../emulator/credential';
 import { createArmContext, type ArmContext } from '../lib/arm/clients';
 import { createPacer } from '../lib/arm/pacing';
 import { ACTIONS, type ActionContext } from '../lib/actions';
-import { notePlannedOnRunningBackups } from '../lib/rules/running-backup';
+import { newRunningBackupReads, notePlannedOnRunningBackups } from '../lib/rules/running-backup';
 import type { PlanItem, PlannedAction } from '../lib/types';
 
 const S = '44444444-4444-4444-4444-444444444444';
@@ -199,10 +199,15 @@ describe('delete-restore-point-collection', () => {
     expect(await ACTIONS[a2.kind].preconditions(arm, a2, ctx(it))).toMatchObject({ ok: false, findingKind: 'precondition-changed' });
   });
 
-  it('write-time reads scoped to the target: the planned collections by id (no subscription listing), the locks at the target, one job list for an item planned in this run', async () => {
+  it('write-time reads scoped to the target: the planned collections by id (no subscription listing), the locks at the target, one job list per write for an item planned in this run', async () => {
     const a = action('delete-restore-point-collection', rpcId('AzureBackup_rp2'), { collection: { pointCount: 18 }, vmCollections: [rpcId('AzureBackup_rp2')] });
     const it = item('rp2', 'UserErrorRpCollectionLimitReached', [a]);
-    notePlannedOnRunningBackups(it, new Date(NOW.getTime() - 3_600_000));
+    notePlannedOnRunningBackups(it, newRunningBackupReads(new Date(NOW.getTime() - 3_600_000)));
+    // The run's first write in the vault also reads the vault's Cancelling backups, once per run.
+    emu.requests.reset();
+    expect(await ACTIONS[a.kind].preconditions(arm, a, ctx(it))).toEqual({ ok: true });
+    const first = emu.requests.all().filter((q) => q.category === 'read' && /\/backupJobs$/i.test(q.path)).map((q) => /status eq '(\w+)'/.exec(decodeURIComponent(q.query))?.[1] ?? 'any');
+    expect(first.sort()).toEqual(['Cancelling', 'any']);
     emu.requests.reset();
     expect(await ACTIONS[a.kind].preconditions(arm, a, ctx(it))).toEqual({ ok: true });
     const r = emu.requests.all().filter((q) => q.category === 'read');

@@ -80,6 +80,35 @@ describe('a backup already in progress', () => {
   });
 });
 
+describe('a backup being cancelled', () => {
+  // Started before the failed job (a user cancelled it; the scheduled backup then failed beside it): not
+  // a later job, so the item is a candidate. A dry run lists InProgress jobs only and proposes; the
+  // apply's write-time check reads the vault's Cancelling jobs once and refuses.
+  const estate = () =>
+    oneVaultEstate({
+      vms: [vmSpec('vm-cancel')],
+      jobs: [
+        { name: '00000000-0000-4000-8000-00000000a0c1', vmId: ids.vm(SUB, RG, 'vm-cancel'), operation: 'Backup', status: 'Cancelling', startTime: '2026-11-20T00:30:00Z' },
+        failedJob('00000000-0000-4000-8000-00000000a0c2', 'vm-cancel', 'BackUpOperationFailedV2'),
+      ],
+    });
+
+  test('the plan proposes Backup Now; the apply refuses it at write time and writes nothing', async () => {
+    const e = await env(estate());
+    const planned = await e.run('plan');
+    expect(planned.items.map((i) => i.actions.map((a) => a.kind))).toEqual([['trigger-backup']]);
+    e.emu.requests.reset();
+    const report = await e.run('apply');
+    expect(e.writes()).toEqual([]);
+    const item = report.items[0];
+    expect(item.actions.map((a) => [a.kind, a.status])).toEqual([['trigger-backup', 'blocked']]);
+    expect(item.findings.map((f) => f.kind)).toContain('backup-in-progress');
+    expect(JSON.stringify(item.findings)).toMatch(/00000000a0c1 of this item is already in progress/);
+    const cancellingLists = e.emu.requests.all().filter((r) => /\/backupJobs$/i.test(r.path) && /status eq 'Cancelling'/.test(decodeURIComponent(r.query)));
+    expect(cancellingLists).toHaveLength(1);
+  });
+});
+
 describe('opt-out tags', () => {
   test('backup-remediation: off on the VM stops every write', async () => {
     const e = await env(

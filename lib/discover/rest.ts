@@ -17,15 +17,21 @@ export async function listVaults(arm: ArmContext, subscriptionId: string): Promi
 }
 
 /**
- * The vault's running VM backups (InProgress or Cancelling) started since `since`, as
- * `<resourceGroup>;<vm>` keys (lower-cased) mapped to the job name. The filter grammar has no `or`,
- * so one small status-filtered list per running status, read in parallel: a busy vault's whole week
- * of jobs is never paged through for this.
+ * The vault's running VM backups (InProgress or Cancelling, or only the `statuses` asked for) started
+ * since `since`, as `<resourceGroup>;<vm>` keys (lower-cased) mapped to the job name. The filter
+ * grammar has no `or`, so one small status-filtered list per running status, read in parallel: a busy
+ * vault's whole week of jobs is never paged through for this.
  */
-export async function runningBackupsOfVault(arm: ArmContext, vault: Pick<VaultRef, 'subscriptionId' | 'resourceGroup' | 'name'>, since: Date, now: Date): Promise<Map<string, string>> {
+export async function runningBackupsOfVault(
+  arm: ArmContext,
+  vault: Pick<VaultRef, 'subscriptionId' | 'resourceGroup' | 'name'>,
+  since: Date,
+  now: Date,
+  statuses: readonly RunningStatus[] = RUNNING_STATUSES,
+): Promise<Map<string, string>> {
   const client = arm.backup(vault.subscriptionId);
   const lists = await Promise.all(
-    RUNNING_STATUSES.map(async (status) => {
+    statuses.map(async (status) => {
       const found: [string, string][] = [];
       const filter = `status eq '${status}' and ${jobListFilter(since, now)}`;
       for await (const j of client.backupJobs.list(vault.name, vault.resourceGroup, { filter })) {
@@ -39,7 +45,8 @@ export async function runningBackupsOfVault(arm: ArmContext, vault: Pick<VaultRe
   return new Map(lists.flat());
 }
 
-const RUNNING_STATUSES = ['InProgress', 'Cancelling'] as const;
+export const RUNNING_STATUSES = ['InProgress', 'Cancelling'] as const;
+export type RunningStatus = (typeof RUNNING_STATUSES)[number];
 
 /**
  * The vault's running VM backups among the jobs that started in [since, now]: ONE list without a

@@ -11,7 +11,7 @@ import { httpStatusOf, isNotFound } from '../arm/errors';
 import { parseVaultId, parseVmId, sameId, type VmRef } from '../arm/ids';
 import { listAllSubscriptionLocks, locksCovering, type LockRef } from '../arm/locks';
 import { ThrottledError } from '../arm/pacing';
-import { runningBackupKey, runningBackupsNow } from '../rules/running-backup';
+import { runningBackupKey, runningBackupsAtPlan } from '../rules/running-backup';
 import { collectionsOfVms, fileBySource, sourceKey, summaryOf, type RpcSummary } from './collections';
 import { protectedItemsOfVault, protectedItemsOfVms } from './protected-items';
 
@@ -85,7 +85,7 @@ export interface VmFacts {
   resourceGroupTags(): Promise<Record<string, string>>;
   /** Protected items of the job's vault whose source is this VM. */
   protectedItems(): Promise<string[]>;
-  /** A backup of this VM runs in the job's vault now (InProgress or Cancelling). */
+  /** A backup of this VM is InProgress in the job's vault now (Cancelling is left to the write-time check: lib/rules/running-backup.ts). */
   runningBackup(): Promise<boolean>;
   restorePointCollections(): Promise<RpcSummary[]>;
   restorePointCount(collection: RpcSummary): Promise<number>;
@@ -135,7 +135,7 @@ function sharedReads(arm: ArmContext, cache: FactCache, now: Date, graph: Pick<F
       return items.filter((i) => sameId(i.sourceId, vmId));
     },
     runningOfVault: (vaultId: string) =>
-      cache.once(`running|${vaultId.toLowerCase()}`, () => named('backup jobs in progress', async () => new Set((await runningBackupsNow(arm, parseVaultId(vaultId), now)).keys()))),
+      cache.once(`running|${vaultId.toLowerCase()}`, () => named('backup jobs in progress', async () => new Set((await runningBackupsAtPlan(arm, parseVaultId(vaultId), now)).keys()))),
   };
 }
 
