@@ -62,8 +62,9 @@ function networkVms(items: PlanItem[], o: { allowedActions: readonly string[] })
 /**
  * Vaults whose running backups a correct plan must read fresh over ARM: those of items it proposes a
  * write for (the planner never writes while a backup of the item runs, and Resource Graph lags).
- * At least one request each; the plan makes one (InProgress), and an apply adds each vault's
- * Cancelling list at its first write (the job filter has no `or`; lib/rules/running-backup.ts).
+ * At least one request each; the plan makes one (InProgress; the Cancelling ones come from one
+ * Resource Graph query for the run), and an apply adds each vault's Cancelling list at its first
+ * write (the job filter has no `or`; lib/rules/running-backup.ts).
  */
 function runningReadVaults(items: PlanItem[]): Set<string> {
   const vaultOf = (i: PlanItem) => (i.vaultId ?? i.jobId.slice(0, Math.max(0, i.jobId.toLowerCase().indexOf('/backupjobs/')))).toLowerCase();

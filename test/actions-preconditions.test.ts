@@ -180,7 +180,7 @@ describe('a snapshot extension whose provisioning succeeded but whose instance v
 
 describe('a backup of the item that is being cancelled (status Cancelling)', () => {
   const cancl = (code: string, a: PlannedAction) => ctx(item('cancl', code, [a]));
-  it('counts as running for every write of a saved plan, in two small status-filtered job reads per check; a plan does not see it', async () => {
+  it('counts as running for every write of a saved plan and for diagnosis over ARM, in two small status-filtered job reads per check', async () => {
     const ext = action('remove-snapshot-extension', extId('cancl'));
     emu.requests.reset();
     expect(await ACTIONS[ext.kind].preconditions(arm, ext, cancl('ExtensionOperationFailed', ext))).toMatchObject({ ok: false, findingKind: 'backup-in-progress' });
@@ -195,8 +195,7 @@ describe('a backup of the item that is being cancelled (status Cancelling)', () 
       vmId: vmId('cancl'), jobId: `${VAULT}/backupJobs/failed-cancl`, vaultId: VAULT, protectedItemId: itemId('cancl'),
       job: {} as Candidate['job'], inProgress: false,
     }, { collections: false });
-    // The plan lists InProgress jobs only (one list per vault): a cancel that is ending is left to the write-time check.
-    expect(d.backupInProgress).toBe(false);
+    expect(d.backupInProgress).toBe(true);
     expect(emu.requests.writes()).toEqual([]);
   });
 

@@ -44,6 +44,8 @@ function estate() {
             jobs: [
               { name: '00000000-0000-4000-8000-000000000001', vmId: vmId('rg-app', 'web1'), operation: 'Backup', status: 'Failed', startTime: '2026-11-20T01:00:00Z', endTime: '2026-11-20T01:10:00Z' },
               { name: '00000000-0000-4000-8000-000000000002', vmId: vmId('rg-app', 'web10'), operation: 'Backup', status: 'InProgress', startTime: '2026-11-20T05:00:00Z' },
+              // Being cancelled (started days ago): a Resource Graph run sees it through one Graph query.
+              { name: '00000000-0000-4000-8000-000000000003', vmId: vmId('rg-app', 'app1'), operation: 'Backup', status: 'Cancelling', startTime: '2026-11-17T05:00:00Z' },
             ],
           }],
         },
@@ -140,7 +142,7 @@ describe('createDiagnoser', () => {
     }
   });
 
-  it('read counts: 6 + 1 per collection for the first VM, 1 + 1 per collection for the next VM sharing subscription and vault', async () => {
+  it('read counts: 7 + 1 per collection for the first VM, 1 + 1 per collection for the next VM sharing subscription and vault', async () => {
     // The snapshot extension comes from the VM GET's `resources`: no extensions-list call for a VM that has extensions.
     const diag = createDiagnoser(arm, { now: NOW });
     emu.requests.reset();
@@ -151,7 +153,8 @@ describe('createDiagnoser', () => {
       `GET ${rpcId('AzureBackup_web1_1')}`,
       `GET ${rpcId('AzureBackup_web1_2')}`,
       `GET ${vmId('rg-app', 'web1')}`,
-      `GET ${VAULT}/backupJobs`, // InProgress (a plan does not list Cancelling: lib/rules/running-backup.ts)
+      `GET ${VAULT}/backupJobs`, // InProgress
+      `GET ${VAULT}/backupJobs`, // Cancelling (over ARM: this run was not found through Resource Graph)
       `GET ${VAULT}/backupProtectedItems`,
       `GET /subscriptions/${S}/resourcegroups`,
     ].sort());
@@ -179,6 +182,7 @@ describe('createDiagnoser', () => {
         `GET ${vmId('rg-app', 'web1')}`,
         `GET ${vmId('rg-app', 'web1')}/extensions`,
         `GET ${VAULT}/backupJobs`, // InProgress
+        `GET ${VAULT}/backupJobs`, // Cancelling
         `GET ${VAULT}/backupProtectedItems`,
         `GET /subscriptions/${S}/resourcegroups`,
       ].sort());
@@ -239,7 +243,8 @@ describe('createDiagnoser', () => {
     const d = await diag.diagnose(candidate('web1'), { extension: false, collections: false });
     expect(reads()).toEqual([
       `GET ${vmId('rg-app', 'web1')}`,
-      `GET ${VAULT}/backupJobs`, // InProgress (a plan does not list Cancelling: lib/rules/running-backup.ts)
+      `GET ${VAULT}/backupJobs`, // InProgress
+      `GET ${VAULT}/backupJobs`, // Cancelling (over ARM: this run was not found through Resource Graph)
       `GET ${VAULT}/backupProtectedItems`,
       `GET /subscriptions/${S}/resourcegroups`,
     ].sort());
@@ -257,7 +262,7 @@ describe('createDiagnoser', () => {
     // The same VM, asked: its InProgress job is seen.
     const read = await createDiagnoser(arm, { now: NOW }).diagnose(candidate('web10'));
     expect(read.backupInProgress).toBe(true);
-    expect(reads().filter((x) => x.includes('/backupJobs'))).toHaveLength(1);
+    expect(reads().filter((x) => x.includes('/backupJobs'))).toHaveLength(2);
   });
 
   it('diagnoseOptionsFor: the reads each catalogue entry needs', () => {
@@ -293,8 +298,8 @@ describe('createDiagnoser', () => {
     emu.requests.reset();
     const [web1, web10] = await Promise.all([diag.diagnose(candidate('web1')), diag.diagnose(candidate('web10')), diag.diagnose(candidate('app1'))]);
     const r = reads();
-    // One query for the collections, one for the protected items (below), whatever the number of VMs.
-    expect(r.filter((x) => x.includes('ResourceGraph'))).toEqual(['POST /providers/Microsoft.ResourceGraph/resources', 'POST /providers/Microsoft.ResourceGraph/resources']);
+    // One query each for the collections, the protected items and the cancelling backups (below), whatever the number of VMs.
+    expect(r.filter((x) => x.includes('ResourceGraph'))).toEqual(Array(3).fill('POST /providers/Microsoft.ResourceGraph/resources'));
     expect(r.filter((x) => x.endsWith('/restorePointCollections'))).toEqual([]);
     expect(web1.collections).toEqual(viaArm.collections);
     expect(web1.collections.map((c) => c.name).sort()).toEqual(['AzureBackup_web1_1', 'AzureBackup_web1_2']);
@@ -324,10 +329,22 @@ describe('createDiagnoser', () => {
     expect(inOther.protectedItems).toEqual([]);
   });
 
+  it('running backups of a Resource Graph run: one InProgress list per vault over ARM, Cancelling ones from one Graph query for the run', async () => {
+    const diag = createDiagnoser(arm, { now: NOW, graphVmIds: ['web1', 'web10', 'app1'].map((v) => vmId('rg-app', v)), graphVaultIds: [VAULT] });
+    emu.requests.reset();
+    const [web1, web10, app1] = await Promise.all([diag.diagnose(candidate('web1')), diag.diagnose(candidate('web10')), diag.diagnose(candidate('app1'))]);
+    expect([web1.backupInProgress, web10.backupInProgress, app1.backupInProgress]).toEqual([false, true, true]);
+    const all = emu.requests.all().filter((r) => r.category !== 'token');
+    const lists = all.filter((r) => /\/backupJobs$/i.test(r.path)).map((r) => /status eq '(\w+)'/.exec(decodeURIComponent(r.query))?.[1]);
+    // app1's cancel came from Resource Graph: no Cancelling list was read. Graph: collections, items, cancelling.
+    expect(lists).toEqual(['InProgress']);
+    expect(all.filter((r) => r.path.includes('ResourceGraph'))).toHaveLength(3);
+  });
+
   it('concurrent diagnoses share in-flight cached reads', async () => {
     const diag = createDiagnoser(arm, { now: NOW });
     emu.requests.reset();
     await Promise.all(['web1', 'web10', 'app1'].map((v) => diag.diagnose(candidate(v))));
-    expect(reads()).toHaveLength(8 + 2 + 2);
+    expect(reads()).toHaveLength(9 + 2 + 2);
   });
 });

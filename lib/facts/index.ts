@@ -11,7 +11,8 @@ import { httpStatusOf, isNotFound } from '../arm/errors';
 import { parseVaultId, parseVmId, sameId, type VmRef } from '../arm/ids';
 import { listAllSubscriptionLocks, locksCovering, type LockRef } from '../arm/locks';
 import { ThrottledError } from '../arm/pacing';
-import { runningBackupKey, runningBackupsAtPlan } from '../rules/running-backup';
+import { runningBackupKey, runningBackupsAtPlan, runningBackupsNow } from '../rules/running-backup';
+import { cancellingBackupsOfVaults } from './cancelling';
 import { collectionsOfVms, fileBySource, sourceKey, summaryOf, type RpcSummary } from './collections';
 import { protectedItemsOfVault, protectedItemsOfVms } from './protected-items';
 
@@ -85,7 +86,7 @@ export interface VmFacts {
   resourceGroupTags(): Promise<Record<string, string>>;
   /** Protected items of the job's vault whose source is this VM. */
   protectedItems(): Promise<string[]>;
-  /** A backup of this VM is InProgress in the job's vault now (Cancelling is left to the write-time check: lib/rules/running-backup.ts). */
+  /** A backup of this VM runs in the job's vault now (InProgress or Cancelling; how it is read: sharedReads.runningOfVault). */
   runningBackup(): Promise<boolean>;
   restorePointCollections(): Promise<RpcSummary[]>;
   restorePointCount(collection: RpcSummary): Promise<number>;
@@ -134,8 +135,19 @@ function sharedReads(arm: ArmContext, cache: FactCache, now: Date, graph: Pick<F
         : await cache.once(`items|${vaultId.toLowerCase()}`, () => named('protected items', () => protectedItemsOfVault(arm, vaultId)));
       return items.filter((i) => sameId(i.sourceId, vmId));
     },
+    /**
+     * The vault's running VM backups (keys): for a Resource Graph run, its InProgress list over ARM and
+     * the run's one Graph query for Cancelling ones (lib/facts/cancelling.ts); else both ARM lists.
+     */
     runningOfVault: (vaultId: string) =>
-      cache.once(`running|${vaultId.toLowerCase()}`, () => named('backup jobs in progress', async () => new Set((await runningBackupsAtPlan(arm, parseVaultId(vaultId), now)).keys()))),
+      cache.once(`running|${vaultId.toLowerCase()}`, () => named('backup jobs in progress', async () => {
+        if (graphVmIds.length === 0) return new Set((await runningBackupsNow(arm, parseVaultId(vaultId), now)).keys());
+        const [inProgress, cancelling] = await Promise.all([
+          runningBackupsAtPlan(arm, parseVaultId(vaultId), now),
+          cache.once('cancelling|graph', () => cancellingBackupsOfVaults(arm, itemSubs, now)),
+        ]);
+        return new Set([...inProgress.keys(), ...(cancelling.get(vaultId.toLowerCase())?.keys() ?? [])]);
+      })),
   };
 }
 

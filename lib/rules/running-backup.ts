@@ -5,7 +5,9 @@
 //
 // What a run reads for it, with the least job lists that still see every running backup at a write:
 // - plan (diagnosis): the vault's InProgress jobs of the look-back, one list per vault per run
-//   (runningBackupsAtPlan). The planner holds back every item with one.
+//   (runningBackupsAtPlan), and the Cancelling ones: for a run found through Resource Graph, one Graph
+//   query for all its vaults (lib/facts/cancelling.ts), else a second list per vault. The planner
+//   holds back every item with either.
 // - each write of an item planned in this run: ONE list of the vault's jobs started since that run
 //   began (any status, kept client-side), and the vault's Cancelling jobs of the look-back, read once
 //   per vault per run at its first write. Why that sees every backup running at the write: one that
@@ -15,8 +17,8 @@
 //   write comes after the plan's read), so the once-per-run list shows it.
 // - a write of an item planned elsewhere (a saved plan read from a file): both status lists over the
 //   whole look-back.
-// A dry run therefore lists the vault's jobs once (InProgress): a Cancelling backup, a user's cancel
-// that is ending, is not shown by the plan; the apply sees it before it writes.
+// A Resource Graph run's plan therefore lists each vault's jobs once over ARM; a cancel Graph has not
+// caught up with yet (it lags by minutes) can be missing from the plan, never from a write's check.
 import type { ArmContext } from '../arm/clients';
 import { CLOCK_SKEW_MS } from '../discover/jobs';
 import { runningBackupsOfVault, runningBackupsStartedSince } from '../discover/rest';
@@ -38,7 +40,7 @@ export function runningBackupsNow(arm: ArmContext, vault: VaultAddress, now: Dat
   return runningBackupsOfVault(arm, vault, lookbackFrom(now), now);
 }
 
-/** What the planner reads: the vault's InProgress VM backups of the look-back (one list). */
+/** The vault's InProgress VM backups of the look-back (one list): what the planner reads over ARM when Resource Graph answers for Cancelling ones. */
 export function runningBackupsAtPlan(arm: ArmContext, vault: VaultAddress, now: Date): Promise<Map<string, string>> {
   return runningBackupsOfVault(arm, vault, lookbackFrom(now), now, ['InProgress']);
 }
