@@ -263,7 +263,7 @@ async function workOn(rc: RunContext, candidates: Candidate[], discoveredVia: 'r
   // freshness) keeps diagnosis on ARM.
   const diagnoser = createDiagnoser(opts.arm, { now: rc.startedAt, ...(discoveredVia === 'graph' ? { graphVmIds: candidates.map((c) => c.vmId), graphVaultIds: candidates.map((c) => c.vaultId) } : {}) });
   const exec = executeContext(rc);
-  // The run's running-backup reads (its diagnoser's, and each vault's Cancelling list at its first write).
+  // The run's write-time running-backup reads: its start, and each vault's running backups read at its first write.
   const running = newRunningBackupReads(rc.startedAt);
   let done = 0;
   // Items of one VM (failed jobs in two vaults) run one after the other, never at once: the lease
@@ -424,10 +424,8 @@ async function planCandidate(
       backupRetentionDays: ctx.settings.backupRetentionDays,
       now: ctx.now,
     });
-    // Its running backups were read in this run (the diagnoser's cache is the run's): the write-time
-    // check needs only jobs started since. Not noted when they were not read: a write then checks the
-    // whole look-back.
-    if (reads.runningBackups !== false) notePlannedOnRunningBackups(item, ctx.running);
+    // Planned in this run: its writes check running backups against the run's reads (lib/rules/running-backup.ts).
+    notePlannedOnRunningBackups(item, ctx.running);
     log.info('planned', { code: classification.code, actions: item.actions.map((a) => a.kind), findings: item.findings.map((f) => f.kind) });
     return item;
   } catch (err) {

@@ -199,7 +199,7 @@ describe('a backup of the item that is being cancelled (status Cancelling)', () 
     expect(emu.requests.writes()).toEqual([]);
   });
 
-  it('an item planned in this run: one list of jobs started since its run began (status kept client-side) and the vault\'s Cancelling list once per run: Cancelling still refuses', async () => {
+  it('an item planned in this run: one list of jobs started since its run began (status kept client-side) and the vault\'s two status lists once per run: Cancelling still refuses', async () => {
     const ext = action('remove-snapshot-extension', extId('cancl'));
     const c = cancl('ExtensionOperationFailed', ext);
     const run = newRunningBackupReads(new Date(NOW.getTime() - 3_600_000));
@@ -207,11 +207,12 @@ describe('a backup of the item that is being cancelled (status Cancelling)', () 
     emu.requests.reset();
     expect(await ACTIONS[ext.kind].preconditions(arm, ext, c)).toMatchObject({ ok: false, findingKind: 'backup-in-progress' });
     const jobReads = emu.requests.all().filter((q) => q.method === 'GET' && /\/backupJobs$/i.test(q.path)).map((q) => decodeURIComponent(q.query));
-    expect(jobReads).toHaveLength(2);
+    expect(jobReads).toHaveLength(3);
     const since = jobReads.find((f) => !/status eq/.test(f))!;
     // The window opens the clock skew before the plan's read (the service may date jobs behind our clock).
     expect(since).toMatch(/startTime eq '2026-11-20 04:50:00 AM'/);
-    expect(jobReads.filter((f) => /status eq 'Cancelling'/.test(f))).toHaveLength(1);
+    // InProgress first, then Cancelling: a job moving between them between the two answers is in one of them.
+    expect(jobReads.map((f) => /status eq '(\w+)'/.exec(f)?.[1]).filter(Boolean)).toEqual(['InProgress', 'Cancelling']);
     // A second write of the run in this vault: the since-list only, and the Cancelling job is still seen.
     emu.requests.reset();
     const col = action('delete-restore-point-collection', rpcId('AzureBackup_cancl'), { collection: { pointCount: 18 } });
@@ -222,7 +223,7 @@ describe('a backup of the item that is being cancelled (status Cancelling)', () 
     expect(emu.requests.writes()).toEqual([]);
   });
 
-  it('a cancel that started before the run began is not in the since-list: the once-per-run Cancelling list refuses the write', async () => {
+  it('a cancel that started before the run began is not in the since-list: the once-per-run lists refuse the write', async () => {
     const ext = action('remove-snapshot-extension', extId('cancl'));
     const c = cancl('ExtensionOperationFailed', ext);
     // The run began after the job started (05:50) by more than the clock skew.
@@ -234,7 +235,21 @@ describe('a backup of the item that is being cancelled (status Cancelling)', () 
     expect(emu.requests.writes()).toEqual([]);
   });
 
-  it('a failed Cancelling read is not kept for the run: the write is refused, the next write reads again', async () => {
+  it('a backup InProgress since before the run began, whatever the plan saw (Resource Graph lags): the once-per-run InProgress list refuses the write', async () => {
+    const ext = action('remove-snapshot-extension', extId('run1'));
+    const c = ctx(item('run1', 'ExtensionOperationFailed', [ext]));
+    // The run began 10 minutes after the job started (05:55), beyond the clock skew: the since-list does not show it.
+    notePlannedOnRunningBackups(c.item, newRunningBackupReads(new Date(NOW.getTime() + 600_001)));
+    emu.requests.reset();
+    const r = await ACTIONS[ext.kind].preconditions(arm, ext, c);
+    expect(r).toMatchObject({ ok: false, findingKind: 'backup-in-progress' });
+    expect((r as { reason: string }).reason).toMatch(/0000000000a1/);
+    const jobReads = emu.requests.all().filter((q) => q.method === 'GET' && /\/backupJobs$/i.test(q.path)).map((q) => decodeURIComponent(q.query));
+    expect(jobReads.find((f) => !/status eq/.test(f))).toMatch(/startTime eq '2026-11-20 06:00:00 AM'/);
+    expect(emu.requests.writes()).toEqual([]);
+  });
+
+  it('a failed once-per-run read is not kept for the run: the write is refused, the next write reads again', async () => {
     const ext = action('remove-snapshot-extension', extId('cancl'));
     const run = newRunningBackupReads(new Date(NOW.getTime() + 60_000));
     const c = cancl('ExtensionOperationFailed', ext);
@@ -246,12 +261,12 @@ describe('a backup of the item that is being cancelled (status Cancelling)', () 
     } catch (e) {
       first = e;
     }
-    // The two lists run in parallel: let the Cancelling one end (failing) before the faults go.
-    await Promise.allSettled([...run.cancelling.values()]);
+    // The since-list and the once-per-run lists run in parallel: let the latter end (failing) before the faults go.
+    await Promise.allSettled([...run.running.values()]);
     emu.faults.clear();
     expect(first).not.toEqual({ ok: true });
     await new Promise((r) => setImmediate(r));
-    expect(run.cancelling.size).toBe(0);
+    expect(run.running.size).toBe(0);
     expect(await ACTIONS[ext.kind].preconditions(arm, ext, c)).toMatchObject({ ok: false, findingKind: 'backup-in-progress' });
     expect(emu.requests.writes()).toEqual([]);
   });

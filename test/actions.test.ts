@@ -203,11 +203,11 @@ describe('delete-restore-point-collection', () => {
     const a = action('delete-restore-point-collection', rpcId('AzureBackup_rp2'), { collection: { pointCount: 18 }, vmCollections: [rpcId('AzureBackup_rp2')] });
     const it = item('rp2', 'UserErrorRpCollectionLimitReached', [a]);
     notePlannedOnRunningBackups(it, newRunningBackupReads(new Date(NOW.getTime() - 3_600_000)));
-    // The run's first write in the vault also reads the vault's Cancelling backups, once per run.
+    // The run's first write in the vault also reads the vault's running backups (InProgress, Cancelling), once per run.
     emu.requests.reset();
     expect(await ACTIONS[a.kind].preconditions(arm, a, ctx(it))).toEqual({ ok: true });
     const first = emu.requests.all().filter((q) => q.category === 'read' && /\/backupJobs$/i.test(q.path)).map((q) => /status eq '(\w+)'/.exec(decodeURIComponent(q.query))?.[1] ?? 'any');
-    expect(first.sort()).toEqual(['Cancelling', 'any']);
+    expect(first.sort()).toEqual(['Cancelling', 'InProgress', 'any']);
     emu.requests.reset();
     expect(await ACTIONS[a.kind].preconditions(arm, a, ctx(it))).toEqual({ ok: true });
     const r = emu.requests.all().filter((q) => q.category === 'read');

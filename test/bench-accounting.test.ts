@@ -48,7 +48,7 @@ test('the request lower bound counts what no client can skip, and apply adds eac
     'collection query': 1,
     'restore points of VMs at the limit': 1,
     'effective security rules + routes (VMs whose network check needs them)': 0,
-    'running-backup reads (per vault with a write)': 1,
+    'running backups (one Resource Graph query, if a write is proposed)': 1,
   });
   // The network check's two effective-* reads are counted when the report shows the check ran: its
   // finding, or a write planned without a finding saying it could not apply; never on a guess.
@@ -64,7 +64,13 @@ test('the request lower bound counts what no client can skip, and apply adds eac
   expect(net('BackUpOperationFailed', [], [act('remove-snapshot-extension', EXT, 'proposed'), act('trigger-backup', ITEM, 'proposed')])).toBe(0);
   expect(net('UserErrorRpCollectionLimitReached', [], [act('trigger-backup', ITEM, 'proposed')])).toBe(0);
   const apply = requestLowerBound(r, { rowsLackDetails: false, allowedActions });
-  expect(apply.total).toBe(plan.total - 2 + 3 + 4);
+  // Without job details; with the two writes and the vault's fresh running-backup read before them.
+  expect(apply.total).toBe(plan.total - 2 + 3 + 4 + 1);
+  expect(apply.parts['running backups read fresh at the first write (per vault with one)']).toBe(1);
+  // A write refused before it reached ARM needs no fresh read in the bound; nothing proposed, no Graph query either.
+  const refused = { ...r, items: [{ ...r.items[0]!, actions: r.items[0]!.actions.map((a) => ({ ...a, status: 'blocked' as const })) }] };
+  expect(requestLowerBound(refused, { rowsLackDetails: false, allowedActions }).parts['running backups read fresh at the first write (per vault with one)']).toBe(0);
+  expect(requestLowerBound({ ...r, mode: 'plan', items: [r.items[1]!] }, { rowsLackDetails: false, allowedActions }).parts['running backups (one Resource Graph query, if a write is proposed)']).toBe(0);
   // The fingerprint does not depend on report order; a changed action changes the digest.
   const fp = planFingerprint(r);
   expect(planFingerprint({ ...r, items: [...r.items].reverse() })).toEqual(fp);

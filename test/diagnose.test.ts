@@ -298,7 +298,7 @@ describe('createDiagnoser', () => {
     emu.requests.reset();
     const [web1, web10] = await Promise.all([diag.diagnose(candidate('web1')), diag.diagnose(candidate('web10')), diag.diagnose(candidate('app1'))]);
     const r = reads();
-    // One query each for the collections, the protected items and the cancelling backups (below), whatever the number of VMs.
+    // One query each for the collections, the protected items and the running backups (below), whatever the number of VMs.
     expect(r.filter((x) => x.includes('ResourceGraph'))).toEqual(Array(3).fill('POST /providers/Microsoft.ResourceGraph/resources'));
     expect(r.filter((x) => x.endsWith('/restorePointCollections'))).toEqual([]);
     expect(web1.collections).toEqual(viaArm.collections);
@@ -329,16 +329,18 @@ describe('createDiagnoser', () => {
     expect(inOther.protectedItems).toEqual([]);
   });
 
-  it('running backups of a Resource Graph run: one InProgress list per vault over ARM, Cancelling ones from one Graph query for the run', async () => {
+  it('running backups of a Resource Graph run: one Graph query for the run (InProgress and Cancelling), no job list over ARM', async () => {
     const diag = createDiagnoser(arm, { now: NOW, graphVmIds: ['web1', 'web10', 'app1'].map((v) => vmId('rg-app', v)), graphVaultIds: [VAULT] });
     emu.requests.reset();
     const [web1, web10, app1] = await Promise.all([diag.diagnose(candidate('web1')), diag.diagnose(candidate('web10')), diag.diagnose(candidate('app1'))]);
     expect([web1.backupInProgress, web10.backupInProgress, app1.backupInProgress]).toEqual([false, true, true]);
     const all = emu.requests.all().filter((r) => r.category !== 'token');
-    const lists = all.filter((r) => /\/backupJobs$/i.test(r.path)).map((r) => /status eq '(\w+)'/.exec(decodeURIComponent(r.query))?.[1]);
-    // app1's cancel came from Resource Graph: no Cancelling list was read. Graph: collections, items, cancelling.
-    expect(lists).toEqual(['InProgress']);
+    // web10's backup in progress and app1's cancel both came from Resource Graph. Graph: collections, items, running backups.
+    expect(all.filter((r) => /\/backupJobs$/i.test(r.path))).toEqual([]);
     expect(all.filter((r) => r.path.includes('ResourceGraph'))).toHaveLength(3);
+    // The same answers as the two ARM lists of a run not found through Resource Graph.
+    const viaArm = createDiagnoser(arm, { now: NOW });
+    expect((await Promise.all(['web1', 'web10', 'app1'].map((v) => viaArm.diagnose(candidate(v))))).map((d) => d.backupInProgress)).toEqual([false, true, true]);
   });
 
   it('concurrent diagnoses share in-flight cached reads', async () => {

@@ -16,37 +16,36 @@ export async function listVaults(arm: ArmContext, subscriptionId: string): Promi
   return out;
 }
 
+/** In the order a job goes through them (runningBackupsOfVault reads them in this order). */
+const RUNNING_STATUSES = ['InProgress', 'Cancelling'] as const;
+
 /**
- * The vault's running VM backups (InProgress or Cancelling, or only the `statuses` asked for) started
- * since `since`, as `<resourceGroup>;<vm>` keys (lower-cased) mapped to the job name. The filter
- * grammar has no `or`, so one small status-filtered list per running status, read in parallel: a busy
- * vault's whole week of jobs is never paged through for this.
+ * The vault's running VM backups (InProgress, then Cancelling) started since `since`, as
+ * `<resourceGroup>;<vm>` keys (lower-cased) mapped to the job name. The filter grammar has no `or`,
+ * so one small status-filtered list per running status: a busy vault's whole week of jobs is never
+ * paged through for this. The lists are read one after the other, InProgress first: a job only
+ * moves InProgress → Cancelling → ended, so one that runs across both reads is in the first list
+ * (InProgress then) or the second (already Cancelling at the first, so still at the second). Read in
+ * parallel, a job could move between the two answers and be in neither.
  */
 export async function runningBackupsOfVault(
   arm: ArmContext,
   vault: Pick<VaultRef, 'subscriptionId' | 'resourceGroup' | 'name'>,
   since: Date,
   now: Date,
-  statuses: readonly RunningStatus[] = RUNNING_STATUSES,
 ): Promise<Map<string, string>> {
   const client = arm.backup(vault.subscriptionId);
-  const lists = await Promise.all(
-    statuses.map(async (status) => {
-      const found: [string, string][] = [];
-      const filter = `status eq '${status}' and ${jobListFilter(since, now)}`;
-      for await (const j of client.backupJobs.list(vault.name, vault.resourceGroup, { filter })) {
-        const p = j.properties as { status?: string; containerName?: string } | undefined;
-        const ref = p?.containerName && isRunning(p.status) ? vmOfContainerName(p.containerName) : undefined;
-        if (ref) found.push([`${ref.resourceGroup};${ref.name}`.toLowerCase(), j.name ?? j.id ?? 'unknown']);
-      }
-      return found;
-    }),
-  );
-  return new Map(lists.flat());
+  const found = new Map<string, string>();
+  for (const status of RUNNING_STATUSES) {
+    const filter = `status eq '${status}' and ${jobListFilter(since, now)}`;
+    for await (const j of client.backupJobs.list(vault.name, vault.resourceGroup, { filter })) {
+      const p = j.properties as { status?: string; containerName?: string } | undefined;
+      const ref = p?.containerName && isRunning(p.status) ? vmOfContainerName(p.containerName) : undefined;
+      if (ref) found.set(`${ref.resourceGroup};${ref.name}`.toLowerCase(), j.name ?? j.id ?? 'unknown');
+    }
+  }
+  return found;
 }
-
-export const RUNNING_STATUSES = ['InProgress', 'Cancelling'] as const;
-export type RunningStatus = (typeof RUNNING_STATUSES)[number];
 
 /**
  * The vault's running VM backups among the jobs that started in [since, now]: ONE list without a

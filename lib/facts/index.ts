@@ -11,8 +11,8 @@ import { httpStatusOf, isNotFound } from '../arm/errors';
 import { parseVaultId, parseVmId, sameId, type VmRef } from '../arm/ids';
 import { listAllSubscriptionLocks, locksCovering, type LockRef } from '../arm/locks';
 import { ThrottledError } from '../arm/pacing';
-import { runningBackupKey, runningBackupsAtPlan, runningBackupsNow } from '../rules/running-backup';
-import { cancellingBackupsOfVaults } from './cancelling';
+import { runningBackupKey, runningBackupsNow } from '../rules/running-backup';
+import { runningBackupsOfVaults } from './running-backups';
 import { collectionsOfVms, fileBySource, sourceKey, summaryOf, type RpcSummary } from './collections';
 import { protectedItemsOfVault, protectedItemsOfVms } from './protected-items';
 
@@ -136,17 +136,14 @@ function sharedReads(arm: ArmContext, cache: FactCache, now: Date, graph: Pick<F
       return items.filter((i) => sameId(i.sourceId, vmId));
     },
     /**
-     * The vault's running VM backups (keys): for a Resource Graph run, its InProgress list over ARM and
-     * the run's one Graph query for Cancelling ones (lib/facts/cancelling.ts); else both ARM lists.
+     * The vault's running VM backups (keys): for a Resource Graph run, from the run's one Graph query
+     * for all its vaults (lib/facts/running-backups.ts); else the vault's two ARM lists.
      */
     runningOfVault: (vaultId: string) =>
       cache.once(`running|${vaultId.toLowerCase()}`, () => named('backup jobs in progress', async () => {
         if (graphVmIds.length === 0) return new Set((await runningBackupsNow(arm, parseVaultId(vaultId), now)).keys());
-        const [inProgress, cancelling] = await Promise.all([
-          runningBackupsAtPlan(arm, parseVaultId(vaultId), now),
-          cache.once('cancelling|graph', () => cancellingBackupsOfVaults(arm, itemSubs, now)),
-        ]);
-        return new Set([...inProgress.keys(), ...(cancelling.get(vaultId.toLowerCase())?.keys() ?? [])]);
+        const all = await cache.once('running|graph', () => runningBackupsOfVaults(arm, itemSubs, now));
+        return new Set(all.get(vaultId.toLowerCase())?.keys() ?? []);
       })),
   };
 }

@@ -4,21 +4,19 @@
 // sent (a scheduled backup may have started since the plan).
 //
 // What a run reads for it, with the least job lists that still see every running backup at a write:
-// - plan (diagnosis): the vault's InProgress jobs of the look-back, one list per vault per run
-//   (runningBackupsAtPlan), and the Cancelling ones: for a run found through Resource Graph, one Graph
-//   query for all its vaults (lib/facts/cancelling.ts), else a second list per vault. The planner
-//   holds back every item with either.
+// - plan (diagnosis): for a run found through Resource Graph, one Graph query for all its vaults
+//   (lib/facts/running-backups.ts); else the vault's two status lists over ARM (the job filter has
+//   no `or`). The planner holds back every item with either.
 // - each write of an item planned in this run: ONE list of the vault's jobs started since that run
-//   began (any status, kept client-side), and the vault's Cancelling jobs of the look-back, read once
-//   per vault per run at its first write. Why that sees every backup running at the write: one that
-//   started after the run began is in the first list. One that started before and still runs ran at
-//   the plan's read too: InProgress then, and the planner held the item back; Cancelling then, and it
-//   still is at the vault's first write (a job never goes back from Cancelling to InProgress, and that
-//   write comes after the plan's read), so the once-per-run list shows it.
+//   began (any status, kept client-side), and the vault's running jobs of the look-back (InProgress,
+//   then Cancelling), read once per vault per run at its first write. Why that sees every backup
+//   running at the write: one that started after the run began is in the first list. One that
+//   started before and still runs was running at the vault's first write of the run too (which came
+//   after the run began and no later than this write), so the once-per-run lists show it. This
+//   holds whatever the plan read, so Resource Graph's lag can hide a running backup from a plan,
+//   never from a write.
 // - a write of an item planned elsewhere (a saved plan read from a file): both status lists over the
 //   whole look-back.
-// A Resource Graph run's plan therefore lists each vault's jobs once over ARM; a cancel Graph has not
-// caught up with yet (it lags by minutes) can be missing from the plan, never from a write's check.
 import type { ArmContext } from '../arm/clients';
 import { CLOCK_SKEW_MS } from '../discover/jobs';
 import { runningBackupsOfVault, runningBackupsStartedSince } from '../discover/rest';
@@ -40,20 +38,16 @@ export function runningBackupsNow(arm: ArmContext, vault: VaultAddress, now: Dat
   return runningBackupsOfVault(arm, vault, lookbackFrom(now), now);
 }
 
-/** The vault's InProgress VM backups of the look-back (one list): what the planner reads over ARM when Resource Graph answers for Cancelling ones. */
-export function runningBackupsAtPlan(arm: ArmContext, vault: VaultAddress, now: Date): Promise<Map<string, string>> {
-  return runningBackupsOfVault(arm, vault, lookbackFrom(now), now, ['InProgress']);
-}
-
-/** One run's plan-time reads, shared by the items it planned: when they began, and each vault's Cancelling list once read. */
+/** One run's write-time reads, shared by the items it planned: when the run began, and each vault's running backups once read. */
 export interface RunningBackupReads {
-  /** No later than the plan's running-backup reads (the run's start). */
+  /** The run's start: no later than any of its reads. */
   asOf: Date;
-  cancelling: Map<string, Promise<Map<string, string>>>;
+  /** Vault key → its running backups, read at the vault's first write of the run. */
+  running: Map<string, Promise<Map<string, string>>>;
 }
 
 export function newRunningBackupReads(asOf: Date): RunningBackupReads {
-  return { asOf, cancelling: new Map() };
+  return { asOf, running: new Map() };
 }
 
 /** Items planned on a run's running-backup reads (set by the engine for the items whose diagnosis made them). */
@@ -63,14 +57,14 @@ export function notePlannedOnRunningBackups(item: object, reads: RunningBackupRe
   plannedOn.set(item, reads);
 }
 
-/** The vault's Cancelling backups, read at most once per run; a failed read is forgotten, so the next write reads again. */
-function cancellingOnce(arm: ArmContext, reads: RunningBackupReads, vault: VaultAddress, now: Date): Promise<Map<string, string>> {
+/** The vault's running backups of the look-back, read at most once per run; a failed read is forgotten, so the next write reads again. */
+function runningOnce(arm: ArmContext, reads: RunningBackupReads, vault: VaultAddress, now: Date): Promise<Map<string, string>> {
   const key = `${vault.subscriptionId}/${vault.resourceGroup}/${vault.name}`.toLowerCase();
-  let p = reads.cancelling.get(key);
+  let p = reads.running.get(key);
   if (!p) {
-    p = runningBackupsOfVault(arm, vault, lookbackFrom(now), now, ['Cancelling']);
-    reads.cancelling.set(key, p);
-    p.catch(() => reads.cancelling.delete(key));
+    p = runningBackupsNow(arm, vault, now);
+    reads.running.set(key, p);
+    p.catch(() => reads.running.delete(key));
   }
   return p;
 }
@@ -79,16 +73,16 @@ function cancellingOnce(arm: ArmContext, reads: RunningBackupReads, vault: Vault
  * The running backup job of `vm` in the vault, read now: its job name, or undefined. For an item the
  * engine planned in this process (notePlannedOnRunningBackups): one list of the vault's jobs started
  * since its run began (less the clock skew the service's dates may have, either way) and the vault's
- * Cancelling list of that run; otherwise one status-filtered list per running status over the whole
- * look-back.
+ * running backups as read at its first write of that run; otherwise one status-filtered list per
+ * running status over the whole look-back.
  */
 export async function runningBackupOf(arm: ArmContext, vault: VaultAddress, vm: { resourceGroup: string; name: string }, now: Date, item?: object): Promise<string | undefined> {
   const reads = item ? plannedOn.get(item) : undefined;
   const key = runningBackupKey(vm);
   if (!reads) return (await runningBackupsNow(arm, vault, now)).get(key);
-  const [started, cancelling] = await Promise.all([
+  const [started, running] = await Promise.all([
     runningBackupsStartedSince(arm, vault, new Date(reads.asOf.getTime() - CLOCK_SKEW_MS), now),
-    cancellingOnce(arm, reads, vault, now),
+    runningOnce(arm, reads, vault, now),
   ]);
-  return started.get(key) ?? cancelling.get(key);
+  return started.get(key) ?? running.get(key);
 }

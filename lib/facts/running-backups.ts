@@ -1,8 +1,8 @@
-// Backups being cancelled, for a plan over Resource Graph: one Graph query for every vault of the run
-// instead of one `status eq 'Cancelling'` job list per vault (the job filter has no `or`, so an ARM
-// read of a vault's running backups takes two lists). Graph may lag by minutes, and that only
-// affects what a plan shows: every write re-reads the vault's Cancelling jobs over ARM first
-// (lib/rules/running-backup.ts). On a settled estate the plan is the one the two ARM lists give.
+// Running backups (InProgress or Cancelling) for a plan over Resource Graph: one Graph query for
+// every vault of the run instead of two status-filtered job lists per vault (the job filter has no
+// `or`). Graph lags by minutes, and that only affects what a plan shows: a backup that started just
+// before the plan may be missing from it, never from a write's check, which reads the vault's jobs
+// over ARM (lib/rules/running-backup.ts). On a settled estate the plan is the one the ARM lists give.
 import type { ArmContext } from '../arm/clients';
 import { vmOfContainerName } from '../arm/ids';
 import { queryAll } from '../discover/graph';
@@ -11,15 +11,16 @@ import { RUNNING_BACKUP_LOOKBACK_MS, runningBackupKey } from '../rules/running-b
 
 const PAGE_SIZE = 1000;
 
-/** Azure VM backup jobs in status Cancelling started in the running-backup look-back. */
-export function cancellingJobsQuery(now: Date): string {
+/** Azure VM backup jobs in status InProgress or Cancelling started in the running-backup look-back. */
+export function runningJobsQuery(now: Date): string {
   const since = new Date(now.getTime() - RUNNING_BACKUP_LOOKBACK_MS);
   const until = new Date(now.getTime() + CLOCK_SKEW_MS);
   return [
     'RecoveryServicesResources',
     "| where type =~ 'microsoft.recoveryservices/vaults/backupjobs'",
     "| where properties.backupManagementType =~ 'AzureIaasVM' and properties.operation =~ 'Backup'",
-    "| where tolower(tostring(properties.status)) == 'cancelling'",
+    "| extend status = tolower(tostring(properties.status))",
+    "| where status in ('inprogress', 'cancelling')",
     '| extend startTime = todatetime(properties.startTime)',
     `| where startTime between (datetime(${since.toISOString()}) .. datetime(${until.toISOString()}))`,
     '| project id, name, containerName = tostring(properties.containerName)',
@@ -32,11 +33,11 @@ function vaultKeyOfJob(jobId: string): string | undefined {
   return i > 0 ? jobId.slice(0, i).toLowerCase() : undefined;
 }
 
-/** Cancelling VM backups of the subscriptions' vaults: vault id (lower case) → VM key (runningBackupKey) → job name. */
-export async function cancellingBackupsOfVaults(arm: ArmContext, subscriptionIds: string[], now: Date): Promise<Map<string, Map<string, string>>> {
+/** Running VM backups of the subscriptions' vaults: vault id (lower case) → VM key (runningBackupKey) → job name. */
+export async function runningBackupsOfVaults(arm: ArmContext, subscriptionIds: string[], now: Date): Promise<Map<string, Map<string, string>>> {
   const byVault = new Map<string, Map<string, string>>();
   if (subscriptionIds.length === 0) return byVault;
-  for (const r of await queryAll(arm, subscriptionIds, cancellingJobsQuery(now), PAGE_SIZE)) {
+  for (const r of await queryAll(arm, subscriptionIds, runningJobsQuery(now), PAGE_SIZE)) {
     const vault = typeof r.id === 'string' ? vaultKeyOfJob(r.id) : undefined;
     const vm = typeof r.containerName === 'string' ? vmOfContainerName(r.containerName) : undefined;
     if (!vault || !vm) continue;
