@@ -5,19 +5,26 @@
 import type { ArmContext } from '../arm/clients';
 import { parseJobId, parseSubscriptionId } from '../arm/ids';
 import type { Scope } from '../scope';
-import { CLOCK_SKEW_MS, reduceToLatestPerItem, type RawJob } from './jobs';
+import { CLOCK_SKEW_MS, reduceToLatestPerItem, RUNNING_STATUSES, SUCCESS_STATUSES, type RawJob } from './jobs';
 import type { DiscoverOptions, DiscoveryResult, DiscoveryScope } from './types';
 
 /** Resource Graph's page ceiling. */
 const PAGE_SIZE = 1000;
 /** Items named in one follow-up query (keeps the query text to a few kilobytes). */
 const ITEMS_PER_QUERY = 100;
-const LATER = "('inprogress', 'cancelling', 'completed', 'completedwithwarnings')";
 
 /** A KQL string literal. */
-function kqlString(s: string): string {
+export function kqlString(s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
+
+/** Job statuses as a KQL list of lower-case literals, for `status in` against a lower-cased status. */
+export function kqlStatuses(statuses: readonly string[]): string {
+  return `(${statuses.map((s) => kqlString(s.toLowerCase())).join(', ')})`;
+}
+
+/** A later job that makes a failure moot: running, or successful. */
+const LATER = kqlStatuses([...RUNNING_STATUSES, ...SUCCESS_STATUSES]);
 
 /** Azure VM backup jobs started in [since, now], with `startTime`, lower-case `status` and the `item` key (vault id | container). */
 function jobsInWindow(since: Date, now: Date): string[] {
@@ -51,7 +58,7 @@ export function laterJobsQuery(since: Date, now: Date, items: string[]): string 
     ...jobsInWindow(since, now),
     `| where status in ${LATER}`,
     `| where item in (${items.map(kqlString).join(', ')})`,
-    "| extend running = status in ('inprogress', 'cancelling')",
+    `| extend running = status in ${kqlStatuses(RUNNING_STATUSES)}`,
     '| summarize arg_max(startTime, *) by item, running',
     '| project id, name, properties',
   ].join('\n');

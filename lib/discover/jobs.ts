@@ -158,12 +158,17 @@ function rank(status: string | undefined): number {
   return 3;
 }
 
+/** A backup job that still runs (it holds the snapshot extension and the collection), in the order a job goes through them. */
+export const RUNNING_STATUSES = ['InProgress', 'Cancelling'] as const;
+/** A backup job that made a restore point. */
+export const SUCCESS_STATUSES = ['Completed', 'CompletedWithWarnings'] as const;
+const RUNNING = new Set<string>(RUNNING_STATUSES.map((s) => s.toLowerCase()));
+const SUCCESS = new Set<string>(SUCCESS_STATUSES.map((s) => s.toLowerCase()));
+
 export function isRunning(status: string | undefined): boolean {
-  const s = (status ?? '').toLowerCase();
-  return s === 'inprogress' || s === 'cancelling';
+  return RUNNING.has((status ?? '').toLowerCase());
 }
 
 export function isSuccess(status: string | undefined): boolean {
-  const s = (status ?? '').toLowerCase();
-  return s === 'completed' || s === 'completedwithwarnings';
+  return SUCCESS.has((status ?? '').toLowerCase());
 }

@@ -4,7 +4,7 @@ import pLimit from 'p-limit';
 import type { ArmContext } from '../arm/clients';
 import { isNotFound } from '../arm/errors';
 import { parseJobId, parseSubscriptionId, parseVaultId, parseVmId, sameId, vmBackupNames, vmOfContainerName, type VaultRef } from '../arm/ids';
-import { isRunning, jobListFilter, normaliseJob, reduceToLatestPerItem, isVmBackupJob, type RawJob } from './jobs';
+import { isRunning, jobListFilter, normaliseJob, reduceToLatestPerItem, isVmBackupJob, RUNNING_STATUSES, type RawJob } from './jobs';
 import type { Scope } from '../scope';
 import type { Candidate, DiscoverOptions, DiscoveryResult, DiscoveryScope } from './types';
 
@@ -16,12 +16,21 @@ export async function listVaults(arm: ArmContext, subscriptionId: string): Promi
   return out;
 }
 
-/** In the order a job goes through them (runningBackupsOfVault reads them in this order). */
-const RUNNING_STATUSES = ['InProgress', 'Cancelling'] as const;
+/** The key runningBackupsOfVault files a VM's running job under. */
+export function runningBackupKey(vm: { resourceGroup: string; name: string }): string {
+  return `${vm.resourceGroup};${vm.name}`.toLowerCase();
+}
+
+/** A job of a list, if it is a running VM backup: [its VM's key, the job name]. */
+function runningEntry(j: { id?: string; name?: string; properties?: unknown }): [string, string] | undefined {
+  const p = j.properties as { status?: string; containerName?: string } | undefined;
+  const ref = p?.containerName && isRunning(p.status) ? vmOfContainerName(p.containerName) : undefined;
+  return ref ? [runningBackupKey(ref), j.name ?? j.id ?? 'unknown'] : undefined;
+}
 
 /**
- * The vault's running VM backups (InProgress, then Cancelling) started since `since`, as
- * `<resourceGroup>;<vm>` keys (lower-cased) mapped to the job name. The filter grammar has no `or`,
+ * The vault's running VM backups (InProgress, then Cancelling) started since `since`, by
+ * runningBackupKey, mapped to the job name. The filter grammar has no `or`,
  * so one small status-filtered list per running status: a busy vault's whole week of jobs is never
  * paged through for this. The lists are read one after the other, InProgress first: a job only
  * moves InProgress → Cancelling → ended, so one that runs across both reads is in the first list
@@ -39,9 +48,8 @@ export async function runningBackupsOfVault(
   for (const status of RUNNING_STATUSES) {
     const filter = `status eq '${status}' and ${jobListFilter(since, now)}`;
     for await (const j of client.backupJobs.list(vault.name, vault.resourceGroup, { filter })) {
-      const p = j.properties as { status?: string; containerName?: string } | undefined;
-      const ref = p?.containerName && isRunning(p.status) ? vmOfContainerName(p.containerName) : undefined;
-      if (ref) found.set(`${ref.resourceGroup};${ref.name}`.toLowerCase(), j.name ?? j.id ?? 'unknown');
+      const entry = runningEntry(j);
+      if (entry) found.set(...entry);
     }
   }
   return found;
@@ -55,9 +63,8 @@ export async function runningBackupsOfVault(
 export async function runningBackupsStartedSince(arm: ArmContext, vault: Pick<VaultRef, 'subscriptionId' | 'resourceGroup' | 'name'>, since: Date, now: Date): Promise<Map<string, string>> {
   const found = new Map<string, string>();
   for await (const j of arm.backup(vault.subscriptionId).backupJobs.list(vault.name, vault.resourceGroup, { filter: jobListFilter(since, now) })) {
-    const p = j.properties as { status?: string; containerName?: string } | undefined;
-    const ref = p?.containerName && isRunning(p.status) ? vmOfContainerName(p.containerName) : undefined;
-    if (ref) found.set(`${ref.resourceGroup};${ref.name}`.toLowerCase(), j.name ?? j.id ?? 'unknown');
+    const entry = runningEntry(j);
+    if (entry) found.set(...entry);
   }
   return found;
 }

@@ -3,15 +3,13 @@
 // a few kilobytes for hundreds of VMs across subscriptions); a row is kept only when its full source
 // id is one of the VMs: a namesake VM in another group or subscription is dropped, never matched.
 import type { ArmContext } from '../arm/clients';
-import { queryAll } from '../discover/graph';
+import { kqlString, queryAll } from '../discover/graph';
 
 /** VM names in one query. */
 export const VMS_PER_QUERY = 500;
 
 /** Graph's page ceiling. */
 const PAGE_SIZE = 1000;
-
-export const kqlString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 /** The key a VM's rows are filed under: its id in lower case, no trailing slash. */
 export function sourceKey(vmId: string): string {

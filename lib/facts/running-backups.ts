@@ -5,8 +5,8 @@
 // over ARM (lib/rules/running-backup.ts). On a settled estate the plan is the one the ARM lists give.
 import type { ArmContext } from '../arm/clients';
 import { vmOfContainerName } from '../arm/ids';
-import { queryAll } from '../discover/graph';
-import { CLOCK_SKEW_MS } from '../discover/jobs';
+import { kqlStatuses, queryAll } from '../discover/graph';
+import { CLOCK_SKEW_MS, RUNNING_STATUSES } from '../discover/jobs';
 import { RUNNING_BACKUP_LOOKBACK_MS, runningBackupKey } from '../rules/running-backup';
 
 const PAGE_SIZE = 1000;
@@ -20,7 +20,7 @@ export function runningJobsQuery(now: Date): string {
     "| where type =~ 'microsoft.recoveryservices/vaults/backupjobs'",
     "| where properties.backupManagementType =~ 'AzureIaasVM' and properties.operation =~ 'Backup'",
     "| extend status = tolower(tostring(properties.status))",
-    "| where status in ('inprogress', 'cancelling')",
+    `| where status in ${kqlStatuses(RUNNING_STATUSES)}`,
     '| extend startTime = todatetime(properties.startTime)',
     `| where startTime between (datetime(${since.toISOString()}) .. datetime(${until.toISOString()}))`,
     '| project id, name, containerName = tostring(properties.containerName)',

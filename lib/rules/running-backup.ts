@@ -6,7 +6,7 @@
 // What a run reads for it, with the least job lists that still see every running backup at a write:
 // - plan (diagnosis): for a run found through Resource Graph, one Graph query for all its vaults
 //   (lib/facts/running-backups.ts); else the vault's two status lists over ARM (the job filter has
-//   no `or`). The planner holds back every item with either.
+//   no `or`). The planner holds back every item with a running backup.
 // - each write of an item planned in this run: ONE list of the vault's jobs started since that run
 //   began (any status, kept client-side), and the vault's running jobs of the look-back (InProgress,
 //   then Cancelling), read once per vault per run at its first write. Why that sees every backup
@@ -19,17 +19,14 @@
 //   whole look-back.
 import type { ArmContext } from '../arm/clients';
 import { CLOCK_SKEW_MS } from '../discover/jobs';
-import { runningBackupsOfVault, runningBackupsStartedSince } from '../discover/rest';
+import { runningBackupKey, runningBackupsOfVault, runningBackupsStartedSince } from '../discover/rest';
+
+export { runningBackupKey };
 
 /** How far back a running backup job is looked for (a backup job that runs longer is stuck). */
 export const RUNNING_BACKUP_LOOKBACK_MS = 7 * 86_400_000;
 
 export interface VaultAddress { subscriptionId: string; resourceGroup: string; name: string }
-
-/** The key runningBackupsOfVault files a VM's running job under. */
-export function runningBackupKey(vm: { resourceGroup: string; name: string }): string {
-  return `${vm.resourceGroup};${vm.name}`.toLowerCase();
-}
 
 const lookbackFrom = (now: Date) => new Date(now.getTime() - RUNNING_BACKUP_LOOKBACK_MS);
 
@@ -50,7 +47,7 @@ export function newRunningBackupReads(asOf: Date): RunningBackupReads {
   return { asOf, running: new Map() };
 }
 
-/** Items planned on a run's running-backup reads (set by the engine for the items whose diagnosis made them). */
+/** Items planned in a run, with that run's write-time reads (set by the engine for every item it plans). */
 const plannedOn = new WeakMap<object, RunningBackupReads>();
 
 export function notePlannedOnRunningBackups(item: object, reads: RunningBackupReads): void {
