@@ -60,17 +60,15 @@ function networkVms(items: PlanItem[], o: { allowedActions: readonly string[] })
 }
 
 /**
- * Vaults of the items with a proposed (plan) or applied (apply) write: a correct plan must know
- * whether a backup of the item runs (the planner never proposes a write beside one), which one
- * Resource Graph query answers for every vault of the run; a correct apply must read it fresh over
- * ARM before the vault's first write (Resource Graph lags), at least one request per vault (this
- * engine makes two, InProgress then Cancelling: the job filter has no `or`;
- * lib/rules/running-backup.ts).
+ * Vaults of the items with an applied write. A correct plan must know whether a backup of an item
+ * it proposes a write for runs (the planner never proposes one beside it), which one Resource Graph
+ * query answers for every vault of the run; a correct apply must read it fresh over ARM before the
+ * vault's first write (Resource Graph lags), at least one request per vault (this engine makes two,
+ * InProgress then Cancelling: the job filter has no `or`; lib/rules/running-backup.ts).
  */
-function writeVaults(items: PlanItem[], applied: boolean): Set<string> {
+function appliedWriteVaults(items: PlanItem[]): Set<string> {
   const vaultOf = (i: PlanItem) => (i.vaultId ?? i.jobId.slice(0, Math.max(0, i.jobId.toLowerCase().indexOf('/backupjobs/')))).toLowerCase();
-  const writes = (i: PlanItem) => i.actions.some((a) => !applied || a.status === 'applied');
-  return new Set(items.filter(writes).map(vaultOf).filter(Boolean));
+  return new Set(items.filter((i) => i.actions.some((a) => a.status === 'applied')).map(vaultOf).filter(Boolean));
 }
 
 export interface LowerBound {
@@ -83,9 +81,9 @@ export interface LowerBound {
  * rows lack error details, one VM read per failing VM, one resource-group list and one lock list per
  * subscription with work, one collection query, one restore-point read per VM whose failure is about
  * restore points, the two effective-* reads per VM whose outbound-connectivity check needs them
- * (networkVms), one Resource Graph query for the running backups when a write is proposed
- * (writeVaults). Apply adds PER_WRITE for every write that reached ARM and one fresh running-backup
- * read per vault with one.
+ * (networkVms), one Resource Graph query for the running backups when a write is proposed. Apply
+ * adds PER_WRITE for every write that reached ARM and one fresh running-backup read per vault with
+ * one (appliedWriteVaults).
  */
 export function requestLowerBound(report: RunReport, o: { rowsLackDetails: boolean; allowedActions: readonly string[] }): LowerBound {
   const items = report.items;
@@ -103,10 +101,10 @@ export function requestLowerBound(report: RunReport, o: { rowsLackDetails: boole
     'collection query': rpVms.size > 0 ? 1 : 0,
     'restore points of VMs at the limit': rpVms.size,
     'effective security rules + routes (VMs whose network check needs them)': 2 * networkVms(items, o).size,
-    'running backups (one Resource Graph query, if a write is proposed)': writeVaults(items, false).size > 0 ? 1 : 0,
+    'running backups (one Resource Graph query, if a write is proposed)': items.some((i) => i.actions.length > 0) ? 1 : 0,
   };
   if (report.mode === 'apply') {
-    parts['running backups read fresh at the first write (per vault with one)'] = writeVaults(items, true).size;
+    parts['running backups read fresh at the first write (per vault with one)'] = appliedWriteVaults(items).size;
     for (const i of report.items) {
       for (const a of i.actions) {
         if (a.status !== 'applied') continue;
